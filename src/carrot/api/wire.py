@@ -1,0 +1,47 @@
+"""Conventions shared by every wire model: camelCase names exactly as Talon.One spells them,
+snake_case in Python, timestamps as RFC 3339, money as JSON numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """A request or response body. Unknown fields are ignored, as Talon.One's SDKs of other
+    versions may send fields this version does not know."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+    )
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a `Z`, the way Talon.One writes times."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A Decimal as a JSON number: an integer when it is whole, else the nearest float."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def page(rows: list[Any], *, page_size: int, with_total: int | None = None) -> dict[str, Any]:
+    """Talon.One's list envelopes: `{totalResultSize, data}` or, for `no_total` endpoints,
+    `{hasMore, data}`. `rows` holds up to page_size + 1 rows to tell whether more exist."""
+    data = rows[:page_size]
+    if with_total is not None:
+        return {"totalResultSize": with_total, "data": data}
+    return {"hasMore": len(rows) > page_size, "data": data}

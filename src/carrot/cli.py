@@ -1,0 +1,56 @@
+"""The `carrot` command: serve, migrate, mint keys, run the demo."""
+
+from __future__ import annotations
+
+import typer
+
+from carrot.config import database_url
+from carrot.store.db import Database
+
+app = typer.Typer(no_args_is_help=True, help="carrot: promotion, coupon, referral and loyalty engine.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+key_app = typer.Typer(no_args_is_help=True, help="Management API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(key_app, name="management-key")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+) -> None:
+    """Migrate the database, then serve the Integration and Management APIs."""
+    import uvicorn
+
+    Database(database_url()).upgrade()
+    uvicorn.run(
+        "carrot.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    Database(database_url()).upgrade()
+    typer.echo("database is up to date", err=True)
+
+
+@key_app.command("create")
+def management_key_create(
+    name: str = typer.Option(..., help="What the key is for."),
+    application_id: list[int] = typer.Option(
+        None, "--application-id", help="Limit the key to these applications (repeatable)."
+    ),
+) -> None:
+    """Print a new Management API key on stdout, and nothing else."""
+    from carrot.service.keys import create_management_key
+
+    db = Database(database_url())
+    db.upgrade()
+    typer.echo(create_management_key(db, name, allowed_application_ids=application_id or None))

@@ -1,0 +1,103 @@
+"""One database handle per process: the engine, transactions, and migrations on start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
+class Database:
+    """Owns the engine. `write()` serialises writers (BEGIN IMMEDIATE on SQLite, row locks
+    taken by the queries on PostgreSQL); `read()` is a plain snapshot."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = self._create_engine(url, pool_size)
+
+    def _create_engine(self, url: str, pool_size: int) -> Engine:
+        if self.is_sqlite:
+            engine = sa.create_engine(
+                url,
+                json_serializer=_dumps,
+                connect_args={"check_same_thread": False, "timeout": 30},
+            )
+            sa.event.listen(engine, "connect", _configure_sqlite_connection)
+            sa.event.listen(engine, "begin", _begin_sqlite_transaction)
+            return engine
+        return sa.create_engine(
+            url,
+            json_serializer=_dumps,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        conn = self.engine.connect().execution_options(carrot_read_only=True)
+        with conn, conn.begin():
+            yield conn
+
+    def upgrade(self) -> None:
+        """Migrate the schema to the newest revision."""
+        with self.engine.connect() as conn:
+            config = alembic_config(self.url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level, so SQLAlchemy's "begin" hook decides how a
+    # transaction starts.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(conn: Connection) -> None:
+    # Writers take the write lock up front: two read-then-write transactions can then
+    # never deadlock on the lock upgrade, in one process or many.
+    read_only = conn.get_execution_options().get("carrot_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -1,0 +1,222 @@
+"""The schema. Tables that grow with traffic lead with the application (or account) id,
+so PostgreSQL can partition or distribute them by tenant without a redesign."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from carrot.store.types import JsonDocument, Money, UtcDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+
+
+def _ref(name: str, target: str, *, nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(
+        name,
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        sa.ForeignKey(target, ondelete="CASCADE"),
+        nullable=nullable,
+    )
+
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+)
+
+management_keys = sa.Table(
+    "management_keys",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("allowed_application_ids", JsonDocument, nullable=True),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("expires", UtcDateTime(), nullable=True),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("modified", UtcDateTime(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("case_sensitivity", sa.String(20), nullable=False),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("limits", JsonDocument, nullable=False),
+    sa.Column("default_discount_scope", sa.String(20), nullable=False),
+    sa.Column("default_discount_additional_cost_per_item_scope", sa.String(20), nullable=False),
+    sa.Column("enable_cascading_discounts", sa.Boolean(), nullable=False),
+    sa.Column("enable_flattened_cart_items", sa.Boolean(), nullable=False),
+    sa.Column("enable_partial_discounts", sa.Boolean(), nullable=False),
+    sa.Column("sandbox", sa.Boolean(), nullable=False),
+    # Bumped in the same transaction as any change to the application's campaigns, so a
+    # process compares one integer to know its compiled-rule cache is current.
+    sa.Column("revision", sa.Integer(), nullable=False, server_default="1"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("account_id", "accounts.id"),
+    sa.Column("title", sa.String(1000), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("type", sa.String(20), nullable=False, server_default=""),
+    sa.Column("platform", sa.String(40), nullable=False, server_default="none"),
+    sa.Column("time_offset", sa.BigInteger(), nullable=False, server_default="0"),
+    sa.Column("expires", UtcDateTime(), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.Integer(), nullable=False, server_default="0"),
+)
+
+event_types = sa.Table(
+    "event_types",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("title", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.UniqueConstraint("account_id", "name"),
+)
+
+attributes = sa.Table(
+    "attributes",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    # "" for every entity but Event, whose attributes belong to one event type.
+    sa.Column("event_type", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("title", sa.String(1000), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("suggestions", JsonDocument, nullable=False),
+    sa.Column("has_allowed_list", sa.Boolean(), nullable=False),
+    sa.Column("restricted_by_suggestions", sa.Boolean(), nullable=False),
+    sa.Column("editable", sa.Boolean(), nullable=False),
+    sa.Column("subscribed_applications_ids", JsonDocument, nullable=False),
+    sa.UniqueConstraint("account_id", "entity", "event_type", "name"),
+)
+
+additional_costs = sa.Table(
+    "additional_costs",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("title", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("subscribed_applications_ids", JsonDocument, nullable=False),
+    sa.UniqueConstraint("account_id", "name"),
+)
+
+customer_profiles = sa.Table(
+    "customer_profiles",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    # Profiles are shared by the account's applications of one environment (sandbox or live).
+    sa.Column("sandbox", sa.Boolean(), nullable=False),
+    sa.Column("integration_id", sa.String(1000), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("updated", UtcDateTime(), nullable=False),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("closed_sessions", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("total_sales", Money(), nullable=False),
+    sa.Column("last_activity", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("account_id", "sandbox", "integration_id"),
+)
+
+customer_sessions = sa.Table(
+    "customer_sessions",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    sa.Column("integration_id", sa.String(1000), nullable=False),
+    _ref("profile_id", "customer_profiles.id", nullable=True),
+    sa.Column("profile_integration_id", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("store_integration_id", sa.String(1000), nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("coupon_codes", JsonDocument, nullable=False),
+    sa.Column("referral_code", sa.String(100), nullable=False, server_default=""),
+    sa.Column("loyalty_cards", JsonDocument, nullable=False),
+    sa.Column("cart_items", JsonDocument, nullable=False),
+    sa.Column("additional_costs", JsonDocument, nullable=False),
+    sa.Column("identifiers", JsonDocument, nullable=False),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("first_session", sa.Boolean(), nullable=False),
+    sa.Column("update_count", sa.Integer(), nullable=False),
+    sa.Column("total", Money(), nullable=False),
+    sa.Column("cart_item_total", Money(), nullable=False),
+    sa.Column("additional_cost_total", Money(), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("updated", UtcDateTime(), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("cancelled_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("application_id", "integration_id"),
+    sa.Index(None, "application_id", "profile_id"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("profile_id", "customer_profiles.id", nullable=True),
+    _ref("session_id", "customer_sessions.id", nullable=True),
+    sa.Column("profile_integration_id", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("session_integration_id", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("store_integration_id", sa.String(1000), nullable=True),
+    sa.Column("type", sa.String(1000), nullable=False),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("effects", JsonDocument, nullable=False),
+    sa.Column("meta", JsonDocument, nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Index(None, "application_id", "type"),
+    sa.Index(None, "application_id", "session_id"),
+    sa.Index(None, "application_id", "profile_id"),
+)
+
+returns = sa.Table(
+    "returns",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("account_id", "accounts.id"),
+    _ref("session_id", "customer_sessions.id"),
+    _ref("event_id", "events.id"),
+    _ref("profile_id", "customer_profiles.id", nullable=True),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("returned_cart_items", JsonDocument, nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=True),
+    sa.UniqueConstraint("application_id", "session_id", "idempotency_key"),
+)
