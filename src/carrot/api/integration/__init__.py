@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from carrot.api.integration import events, profiles, sessions
+
 router = APIRouter(tags=["integration"])
+router.include_router(sessions.router)
+router.include_router(profiles.router)
+router.include_router(events.router)

@@ -1,0 +1,39 @@
+"""POST /v2/events: custom events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+
+from carrot.api import present
+from carrot.api.auth import database, integration_caller
+from carrot.api.integration.models import IntegrationEventV2Request
+from carrot.api.integration.profiles import Silent
+from carrot.service import events
+from carrot.service.keys import IntegrationCaller
+from carrot.store.db import Database
+
+router = APIRouter()
+
+
+@router.post("/v2/events", response_model=None)
+def track_event_v2(
+    body: Annotated[IntegrationEventV2Request, Body()],
+    silent: Annotated[Silent, Query()] = Silent.YES,
+    dry: Annotated[bool, Query()] = False,
+    caller: IntegrationCaller = Depends(integration_caller),
+    db: Database = Depends(database),
+) -> dict[str, Any] | Response:
+    state = events.track_event(
+        db,
+        caller,
+        profile_id=body.profile_id,
+        event_type=body.type,
+        attributes=body.attributes,
+        store_integration_id=body.store_integration_id,
+        dry=dry,
+    )
+    if silent is Silent.YES:
+        return Response(status_code=204)
+    return present.integration_state(state, body.response_content)

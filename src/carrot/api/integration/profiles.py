@@ -1,0 +1,88 @@
+"""PUT /v2/customer_profiles[/{integrationId}], GET /v1/customer_profiles/{integrationId}/inventory,
+DELETE /v1/customer_data/{integrationId}."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
+
+from carrot.api import present
+from carrot.api.auth import database, integration_caller
+from carrot.api.integration.models import (
+    CustomerProfileIntegrationRequestV2,
+    MultipleCustomerProfileIntegrationRequest,
+)
+from carrot.service import profiles
+from carrot.service.keys import IntegrationCaller
+from carrot.store.db import Database
+
+router = APIRouter()
+
+ProfileId = Annotated[str, Path(alias="integrationId", min_length=1, max_length=1000)]
+
+
+class Silent(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@router.put("/v2/customer_profiles/{integrationId}")
+def update_customer_profile_v2(
+    integration_id: ProfileId,
+    body: Annotated[CustomerProfileIntegrationRequestV2, Body()],
+    run_rule_engine: Annotated[bool, Query(alias="runRuleEngine")] = False,
+    dry: Annotated[bool, Query()] = False,
+    caller: IntegrationCaller = Depends(integration_caller),
+    db: Database = Depends(database),
+) -> dict[str, Any]:
+    state = profiles.update_customer_profile(
+        db, caller, integration_id, body.attributes, run_rule_engine=run_rule_engine, dry=dry
+    )
+    return present.integration_state(state, body.response_content)
+
+
+@router.put("/v2/customer_profiles", response_model=None)
+def update_customer_profiles_v2(
+    body: Annotated[MultipleCustomerProfileIntegrationRequest, Body()],
+    silent: Annotated[Silent, Query()] = Silent.YES,
+    caller: IntegrationCaller = Depends(integration_caller),
+    db: Database = Depends(database),
+) -> dict[str, Any] | Response:
+    updates = [
+        profiles.ProfileAttributes(item.integration_id, item.attributes)
+        for item in body.customer_profiles
+    ]
+    updated = profiles.update_customer_profiles(db, caller, updates)
+    if silent is Silent.YES:
+        return Response(status_code=204)
+    return {
+        "integrationStates": [
+            {"customerProfile": present.customer_profile(profile)} for profile in updated
+        ]
+    }
+
+
+@router.get("/v1/customer_profiles/{integrationId}/inventory")
+def get_customer_inventory(
+    integration_id: ProfileId,
+    profile: Annotated[bool, Query()] = False,
+    caller: IntegrationCaller = Depends(integration_caller),
+    db: Database = Depends(database),
+) -> dict[str, Any]:
+    found = profiles.get_profile(db, caller, integration_id)
+    body: dict[str, Any] = {"coupons": [], "referrals": [], "giveaways": [], "achievements": []}
+    if profile:
+        body["profile"] = present.customer_profile(found)
+    return body
+
+
+@router.delete("/v1/customer_data/{integrationId}", status_code=204)
+def delete_customer_data(
+    integration_id: ProfileId,
+    caller: IntegrationCaller = Depends(integration_caller),
+    db: Database = Depends(database),
+) -> Response:
+    profiles.delete_customer_data(db, caller, integration_id)
+    return Response(status_code=204)

@@ -1,0 +1,96 @@
+"""Custom events: one occurrence of a customer action the shop defines (`viewed_product`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from carrot.domain.errors import bad_request
+from carrot.domain.profile import Event
+from carrot.service.attributes import check_attributes
+from carrot.service.customers import (
+    DryRun,
+    Evaluation,
+    IntegrationState,
+    evaluation_time,
+    finish,
+    require_dry_for_staging,
+)
+from carrot.service.keys import IntegrationCaller
+from carrot.store import customers as store
+from carrot.store import tables
+from carrot.store.db import Database
+
+RESERVED_PREFIX = "talon_"
+
+
+def track_event(
+    db: Database,
+    caller: IntegrationCaller,
+    *,
+    profile_id: str,
+    event_type: str,
+    attributes: dict[str, Any] | None,
+    store_integration_id: str | None = None,
+    dry: bool = False,
+) -> IntegrationState:
+    require_dry_for_staging(caller, dry)
+    when = evaluation_time(caller, dry, None)
+    if event_type.startswith(RESERVED_PREFIX):
+        raise bad_request(
+            f"Event types starting with '{RESERVED_PREFIX}' are built in and cannot be sent.",
+            "/type",
+        )
+    if not profile_id:
+        raise bad_request("profileId is required: every event belongs to a customer.", "/profileId")
+    try:
+        with db.write() as conn:
+            _require_event_type(conn, caller.account_id, event_type)
+            checked = check_attributes(
+                conn,
+                caller.account_id,
+                caller.application_id,
+                "Event",
+                attributes or {},
+                "/attributes",
+                event_type=event_type,
+            )
+            profile, _ = store.lock_or_create_profile(
+                conn, caller.account_id, caller.sandbox, profile_id, when
+            )
+            profile = replace(profile, last_activity=when, updated=when)
+            store.save_profile(conn, profile)
+            event = store.insert_event(
+                conn,
+                Event(
+                    id=0,
+                    application_id=caller.application_id,
+                    type=event_type,
+                    created=when,
+                    profile_id=profile.id,
+                    profile_integration_id=profile.integration_id,
+                    store_integration_id=store_integration_id,
+                    attributes=checked,
+                ),
+            )
+            result = IntegrationState(Evaluation(), profile=profile, event=event)
+            return finish(conn, dry, result)  # type: ignore[no-any-return]
+    except DryRun as dry_run:
+        return dry_run.result  # type: ignore[no-any-return]
+
+
+def _require_event_type(conn: sa.Connection, account_id: int, event_type: str) -> None:
+    known = conn.execute(
+        sa.select(tables.event_types.c.id).where(
+            tables.event_types.c.account_id == account_id,
+            tables.event_types.c.name == event_type,
+        )
+    ).first()
+    if known is None:
+        raise bad_request(
+            f"Event type '{event_type}' is not defined; define it by creating an Event "
+            "attribute with this eventType (POST /v1/attributes).",
+            "/type",
+        )
