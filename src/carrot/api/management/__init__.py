@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from carrot.api.management import api_keys, applications
+from carrot.api.management import api_keys, applications, customer_data
 
 router = APIRouter(prefix="/v1", tags=["management"])
 router.include_router(applications.router)
 router.include_router(api_keys.router)
+router.include_router(customer_data.router)
