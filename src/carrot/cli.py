@@ -7,7 +7,9 @@ import typer
 from carrot.config import database_url
 from carrot.store.db import Database
 
-app = typer.Typer(no_args_is_help=True, help="carrot: promotion, coupon, referral and loyalty engine.")
+app = typer.Typer(
+    no_args_is_help=True, help="carrot: promotion, coupon, referral and loyalty engine."
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 key_app = typer.Typer(no_args_is_help=True, help="Management API keys.")
 app.add_typer(db_app, name="db")
@@ -32,6 +34,34 @@ def serve(
         workers=workers,
         log_level="warning",
     )
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Create (once) a demo application with sample customers, print its keys, then serve."""
+    from carrot.service.demo import prepare_demo
+
+    db = Database(database_url())
+    db.upgrade()
+    setup = prepare_demo(db)
+    base = f"http://{host}:{port}"
+    typer.echo(f"Demo application {setup.application_id} is ready.")
+    typer.echo(f"Integration API key: {setup.integration_key}")
+    typer.echo(f"Management API key:  {setup.management_key}")
+    typer.echo("Try (in another terminal):")
+    typer.echo(
+        f"  curl -s -X PUT {base}/v2/customer_sessions/demo-cart-5 \\\n"
+        f"    -H 'Authorization: ApiKey-v1 {setup.integration_key}' \\\n"
+        "    -H 'Content-Type: application/json' \\\n"
+        """    -d '{"customerSession": {"profileId": "demo-alice", "cartItems": """
+        """[{"sku": "TEA-01", "name": "Green tea", "price": 4.95, "quantity": 3}]}, """
+        """"responseContent": ["customerSession", "customerProfile"]}'"""
+    )
+    typer.echo(f"Serving on {base} (Ctrl-C stops).")
+    serve(host=host, port=port, workers=1)
 
 
 @db_app.command("upgrade")

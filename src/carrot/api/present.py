@@ -3,6 +3,7 @@ ApplicationSession, ApplicationEvent, ApplicationCustomer, Return)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from carrot.api.wire import number, timestamp
@@ -116,7 +117,7 @@ def model_return(row: Any, session: CustomerSession) -> dict[str, Any]:
     }
 
 
-def integration_state(state: IntegrationState, response_content: list[str]) -> dict[str, Any]:
+def integration_state(state: IntegrationState, response_content: Sequence[str]) -> dict[str, Any]:
     """IntegrationStateV2 (and the profile/event responses, which are subsets of it): effects
     and created entities always, the rest when `responseContent` asks for it."""
     evaluation = state.evaluation
@@ -139,7 +140,9 @@ def integration_state(state: IntegrationState, response_content: list[str]) -> d
     if state.returned is not None and state.session is not None:
         body["return"] = model_return(state.returned, state.session)
         if "previousReturns" in wanted:
-            body["previousReturns"] = [model_return(r, state.session) for r in state.previous_returns]
+            body["previousReturns"] = [
+                model_return(r, state.session) for r in state.previous_returns
+            ]
     return body
 
 
