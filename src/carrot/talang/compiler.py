@@ -142,7 +142,10 @@ class Compiler:
     def call(self, node: Call, recovering: bool) -> Code:
         function = node.function
         recover_inside = recovering or function.key in ("catch", ".|")
-        args = [self.argument(arg, form, recover_inside) for arg, form in zip(node.args, node.forms, strict=True)]
+        args = [
+            self.argument(arg, form, recover_inside)
+            for arg, form in zip(node.args, node.forms, strict=True)
+        ]
         fn = self.specialised(node, args) or self.generic(node, args)
         if self.foldable(node, args):
             return self.fold(node, fn, recovering)
@@ -373,7 +376,7 @@ def path_reader(keys: list[str], path: str) -> Thunk:
     if not rest:
 
         def read1(frame: Frame) -> Any:
-            value = frame.get(first)
+            value: Any = frame.get(first)
             kind = type(value)
             if kind is Decimal or kind is str or kind is bool or kind is dict or kind is list:
                 return value
@@ -387,9 +390,9 @@ def path_reader(keys: list[str], path: str) -> Thunk:
         (second,) = rest
 
         def read2(frame: Frame) -> Any:
-            outer = frame.get(first)
+            outer: Any = frame.get(first)
             if type(outer) is dict:
-                value = outer.get(second)
+                value: Any = outer.get(second)
                 kind = type(value)
                 if kind is Decimal or kind is str or kind is bool or kind is dict or kind is list:
                     return value
@@ -404,11 +407,10 @@ def path_reader(keys: list[str], path: str) -> Thunk:
         return read2
 
     def read(frame: Frame) -> Any:
-        value = frame.get(first)
+        value: Any = frame.get(first)
         for key in rest:
-            if type(value) is not dict:
-                if not isinstance(value, Mapping):
-                    raise missing(frame)
+            if type(value) is not dict and not isinstance(value, Mapping):
+                raise missing(frame)
             value = value.get(key)
         if value is None:
             raise missing(frame)
@@ -435,10 +437,7 @@ def _logic(key: str, node: Call, codes: list[Code]) -> Thunk | None:
             return lambda frame: first(frame) and second(frame)
 
         def all_true(frame: Frame) -> bool:
-            for fn in fns:
-                if not fn(frame):
-                    return False
-            return True
+            return all(fn(frame) for fn in fns)
 
         return all_true
     if len(fns) == 2:
@@ -446,10 +445,7 @@ def _logic(key: str, node: Call, codes: list[Code]) -> Thunk | None:
         return lambda frame: first(frame) or second(frame)
 
     def any_true(frame: Frame) -> bool:
-        for fn in fns:
-            if fn(frame):
-                return True
-        return False
+        return any(fn(frame) for fn in fns)
 
     return any_true
 
@@ -729,4 +725,3 @@ def compile_expr(
     node = Checker(registry, limits).check(expr)
     code = Compiler(registry, limits).compile(node)
     return Compiled(expr, node, code, registry, limits)
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from carrot.talang.errors import FunctionError, StepLimitReached
@@ -111,7 +111,7 @@ class Run:
 
     def current_time(self) -> datetime:
         if self.now is None:
-            self.now = datetime.now(timezone.utc)
+            self.now = datetime.now(UTC)
         return self.now
 
 

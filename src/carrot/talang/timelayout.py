@@ -11,12 +11,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 SUPPORTED = "yYMdDHhamsSEeZ"
 
 
@@ -163,32 +174,33 @@ def _pattern_key(token: _Token) -> str:
 
 
 def _assemble(fields: dict[str, str | None]) -> datetime:
-    year = int(fields["year"]) if fields.get("year") else 1
-    if fields.get("year2"):
-        year = 2000 + int(fields["year2"] or 0)
-    month = int(fields["month"]) if fields.get("month") else 1
-    if fields.get("monthname"):
-        month = _month_number(fields["monthname"] or "")
-    hour = int(fields["hour"]) if fields.get("hour") else 0
+    def number(name: str, default: int) -> int:
+        text = fields.get(name)
+        return int(text) if text else default
+
+    year = 2000 + number("year2", 0) if fields.get("year2") else number("year", 1)
+    month = (
+        _month_number(fields["monthname"] or "") if fields.get("monthname") else number("month", 1)
+    )
+    hour = number("hour", 0)
     if fields.get("hour12"):
-        hour = int(fields["hour12"] or 0) % 12
+        hour = number("hour12", 0) % 12
         if (fields.get("ampm") or "").upper() == "PM":
             hour += 12
     fraction = (fields.get("fraction") or "").ljust(6, "0")[:6]
     zone = _zone(fields.get("offset"))
     try:
+        day_of_month = number("day", 1)
         if fields.get("yday"):
-            day = date(year, 1, 1) + timedelta(days=int(fields["yday"] or 1) - 1)
+            day = date(year, 1, 1) + timedelta(days=number("yday", 1) - 1)
             month, day_of_month = day.month, day.day
-        else:
-            day_of_month = int(fields["day"]) if fields.get("day") else 1
         return datetime(
             year,
             month,
             day_of_month,
             hour,
-            int(fields["minute"] or 0) if fields.get("minute") else 0,
-            int(fields["second"] or 0) if fields.get("second") else 0,
+            number("minute", 0),
+            number("second", 0),
             int(fraction),
             tzinfo=zone,
         )
@@ -205,7 +217,7 @@ def _month_number(name: str) -> int:
 
 def _zone(offset: str | None) -> timezone:
     if not offset or offset == "Z":
-        return timezone.utc
+        return UTC
     digits = offset.replace(":", "")
     sign = -1 if digits[0] == "-" else 1
     hours, minutes = int(digits[1:3]), int(digits[3:5])

@@ -289,3 +289,25 @@ def check_string_length(length: int) -> None:
         raise FunctionError(
             f"the string would be {length} characters long; the limit is {MAX_STRING_LENGTH}"
         )
+
+
+def to_json(value: Any) -> str:
+    """JSON with exact numbers: Decimals are written as JSON numbers, times as strings."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        return decimal_text(check_decimal(value))
+    if isinstance(value, int | float):
+        return decimal_text(check_decimal(Decimal(str(value))))
+    if isinstance(value, datetime):
+        return json.dumps(time_text(value))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(to_json(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        items = (
+            f"{json.dumps(str(k), ensure_ascii=False)}: {to_json(v)}" for k, v in value.items()
+        )
+        return "{" + ", ".join(items) + "}"
+    raise ValueError(f"cannot write a {type(value).__name__} as JSON")

@@ -126,9 +126,7 @@ def unsafe_pattern(pattern: str) -> str | None:
             groups[-1] = groups[-1] or inner or repeats
             index = after
             continue
-        elif char == "|":
-            groups[-1] = True
-        elif char in "*+{":
+        elif char == "|" or char in "*+{":
             groups[-1] = True
         index += 1
     return None
@@ -182,7 +180,7 @@ FUNCTIONS = (
         name="=",
         overloads=(overload("(value: Atom, other: Atom, others: Atom...) -> Boolean", equal),),
         doc="True when every later argument equals the first. Numbers compare by value, "
-        "times by instant, anything else by its text, so `(= 1 \"1\")` is true.",
+        'times by instant, anything else by its text, so `(= 1 "1")` is true.',
         family=FAMILY,
         examples=(
             Example("(= 1 1)", True),
@@ -194,9 +192,7 @@ FUNCTIONS = (
     ),
     FunctionDef(
         name="!=",
-        overloads=(
-            overload("(value: Atom, other: Atom, others: Atom...) -> Boolean", not_equal),
-        ),
+        overloads=(overload("(value: Atom, other: Atom, others: Atom...) -> Boolean", not_equal),),
         doc="True when the first argument differs from every later one.",
         family=FAMILY,
         examples=(
@@ -256,9 +252,7 @@ FUNCTIONS = (
     ),
     FunctionDef(
         name="betweenTimes",
-        overloads=(
-            overload("(time: Time, min: Time, max: Time) -> Boolean", between_times),
-        ),
+        overloads=(overload("(time: Time, min: Time, max: Time) -> Boolean", between_times),),
         doc="True when the time lies strictly between min and max.",
         family=FAMILY,
         examples=(

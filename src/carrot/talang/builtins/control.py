@@ -103,13 +103,19 @@ FUNCTIONS = (
         name=".",
         overloads=(overload("(name: Atom, keys: Atom...) -> Any", read, style=STYLE_FRAME),),
         doc="Reads a binding and descends through Maps: `(. Session Total)` is "
-        "scope[\"Session\"][\"Total\"]. A missing or Null value is an error; use `.|` or "
+        'scope["Session"]["Total"]. A missing or Null value is an error; use `.|` or '
         "`catch` for a default.",
         family=FAMILY,
         pure=False,
         examples=(
-            Example("(. Session Total)", Decimal("80.00"), scope={"Session": {"Total": Decimal("80.00")}}),
-            Example("(. Session Coupon)", error="`Session.Coupon` is not set", scope={"Session": {}}),
+            Example(
+                "(. Session Total)",
+                Decimal("80.00"),
+                scope={"Session": {"Total": Decimal("80.00")}},
+            ),
+            Example(
+                "(. Session Coupon)", error="`Session.Coupon` is not set", scope={"Session": {}}
+            ),
         ),
     ),
     FunctionDef(
@@ -166,14 +172,16 @@ FUNCTIONS = (
         family=FAMILY,
         examples=(
             Example("(do (list 1 2 3) Item (. Item))", [Decimal(1), Decimal(2), Decimal(3)]),
-            Example("(do (. Session) ((S) (+ (. S Total) 5)))", Decimal(15), scope={"Session": {"Total": 10}}),
+            Example(
+                "(do (. Session) ((S) (+ (. S Total) 5)))",
+                Decimal(15),
+                scope={"Session": {"Total": 10}},
+            ),
         ),
     ),
     FunctionDef(
         name="fn",
-        overloads=(
-            overload("(variable: String, body: lazy Any) -> Any", block_outside_block),
-        ),
+        overloads=(overload("(variable: String, body: lazy Any) -> Any", block_outside_block),),
         doc='Writes a block: `["fn", "Item", body]` (text `(fn Item body)`) is the same as '
         '`[["Item"], body]`. It can stand only where a block is expected.',
         family=FAMILY,

@@ -87,7 +87,9 @@ def _text_key(function: str, value: Any) -> str:
 
 
 def _predicate_error(function: str, value: Any) -> FunctionError:
-    return FunctionError(f"the block of `{function}` must give a Boolean, got {describe_value(value)}")
+    return FunctionError(
+        f"the block of `{function}` must give a Boolean, got {describe_value(value)}"
+    )
 
 
 def exists(frame: Frame, values: list[Any], block: BlockArg) -> bool:
@@ -183,7 +185,9 @@ def _block_function(
     )
 
 
-def _simple(name: str, signature: str, impl: Any, doc: str, examples: tuple[Example, ...]) -> FunctionDef:
+def _simple(
+    name: str, signature: str, impl: Any, doc: str, examples: tuple[Example, ...]
+) -> FunctionDef:
     return FunctionDef(
         name=name, overloads=(overload(signature, impl),), doc=doc, family=FAMILY, examples=examples
     )
@@ -277,12 +281,14 @@ FUNCTIONS = (
             overload("(list: List) -> List", sort),
             overload("(list: List, descending: Boolean) -> List", sort),
         ),
-        doc="Sorts single values by their text (so \"10\" comes before \"9\"); `true` "
+        doc='Sorts single values by their text (so "10" comes before "9"); `true` '
         "sorts descending.",
         family=FAMILY,
         examples=(
             Example("(sort (list World 2 Hello 1))", [Decimal(1), Decimal(2), "Hello", "World"]),
-            Example("(sort (list World 2 Hello 1) true)", ["World", "Hello", Decimal(2), Decimal(1)]),
+            Example(
+                "(sort (list World 2 Hello 1) true)", ["World", "Hello", Decimal(2), Decimal(1)]
+            ),
         ),
     ),
     _block_function(
@@ -307,7 +313,11 @@ FUNCTIONS = (
         "True when the block is true for every item; true for an empty list.",
         (
             Example("(every (list 1 2 3) x (> (. x) 0))", True),
-            Example("(every (. Items) ((x) (= (. x Price) 1)))", False, scope={"Items": [{"Price": 2}, {"Price": 1}]}),
+            Example(
+                "(every (. Items) ((x) (= (. x Price) 1)))",
+                False,
+                scope={"Items": [{"Price": 2}, {"Price": 1}]},
+            ),
         ),
     ),
     _block_function(
@@ -316,7 +326,10 @@ FUNCTIONS = (
         keep,
         "The items for which the block is true.",
         (
-            Example("(filter (list 1 4 7 12 24 48) ((x) (> (. x) 10)))", [Decimal(12), Decimal(24), Decimal(48)]),
+            Example(
+                "(filter (list 1 4 7 12 24 48) ((x) (> (. x) 10)))",
+                [Decimal(12), Decimal(24), Decimal(48)],
+            ),
             Example(
                 '(filter (list "Sasquatch" "Front squats" "Caramel") ((x) (contains (. x) "squat")))',
                 ["Sasquatch", "Front squats"],
@@ -329,8 +342,13 @@ FUNCTIONS = (
         transform,
         "A new list with the block's value for each item.",
         (
-            Example('(map (list "World" "Universe") x (+ "Hello " (. x)))', ["Hello World", "Hello Universe"]),
-            Example("(map (. Session CartItems) ((Item) (. Item Name)))", ["Socks", "Mug"], scope=_CART),
+            Example(
+                '(map (list "World" "Universe") x (+ "Hello " (. x)))',
+                ["Hello World", "Hello Universe"],
+            ),
+            Example(
+                "(map (. Session CartItems) ((Item) (. Item Name)))", ["Socks", "Mug"], scope=_CART
+            ),
         ),
     ),
     _block_function(
@@ -339,8 +357,14 @@ FUNCTIONS = (
         sort_by_number,
         "Sorts by the number the block gives for each item (stable); `true` sorts descending.",
         (
-            Example("(sortByNumber (list 2 4 3 1) ((Item) (. Item)) true)", [Decimal(4), Decimal(3), Decimal(2), Decimal(1)]),
-            Example("(sortByNumber (list 2 4 3 1) ((Item) (. Item)) false)", [Decimal(1), Decimal(2), Decimal(3), Decimal(4)]),
+            Example(
+                "(sortByNumber (list 2 4 3 1) ((Item) (. Item)) true)",
+                [Decimal(4), Decimal(3), Decimal(2), Decimal(1)],
+            ),
+            Example(
+                "(sortByNumber (list 2 4 3 1) ((Item) (. Item)) false)",
+                [Decimal(1), Decimal(2), Decimal(3), Decimal(4)],
+            ),
         ),
     ),
     _block_function(
@@ -350,8 +374,13 @@ FUNCTIONS = (
         "Sorts by the text the block gives for each item (stable); `true` sorts descending, "
         "as the reference's tests show (its docs say the opposite).",
         (
-            Example('(sortByString (list "b" "a" "z" "t") ((Item) (. Item)) true)', ["z", "t", "b", "a"]),
-            Example('(sortByString (list "b" "a" "z" "t") ((Item) (. Item)) false)', ["a", "b", "t", "z"]),
+            Example(
+                '(sortByString (list "b" "a" "z" "t") ((Item) (. Item)) true)', ["z", "t", "b", "a"]
+            ),
+            Example(
+                '(sortByString (list "b" "a" "z" "t") ((Item) (. Item)) false)',
+                ["a", "b", "t", "z"],
+            ),
         ),
     ),
 )

@@ -65,7 +65,9 @@ FUNCTIONS = (
             Example("(and false (> 2 1))", False),
             Example("(and)", True),
             Example("(and (list 1 2 3) false)", False),
-            Example("(and (> (. Session Total) 100) true)", True, scope={"Session": {"Total": 150}}),
+            Example(
+                "(and (> (. Session Total) 100) true)", True, scope={"Session": {"Total": 150}}
+            ),
         ),
     ),
     FunctionDef(

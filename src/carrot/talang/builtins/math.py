@@ -113,7 +113,9 @@ def total_of(frame: Frame, values: list[Any], block: BlockArg) -> Decimal:
 def _fold(name: str, impl: Any, doc: str, examples: tuple[Example, ...]) -> FunctionDef:
     return FunctionDef(
         name=name,
-        overloads=(overload("(value: Decimal, other: Decimal, others: Decimal...) -> Decimal", impl),),
+        overloads=(
+            overload("(value: Decimal, other: Decimal, others: Decimal...) -> Decimal", impl),
+        ),
         doc=doc,
         family=FAMILY,
         examples=examples,
@@ -128,7 +130,7 @@ FUNCTIONS = (
             overload("(text: String, other: String, others: String...) -> String", concat),
         ),
         doc="Adds numbers, or concatenates strings. All arguments must be of one kind: "
-        'use `toString` to add a number to a string.',
+        "use `toString` to add a number to a string.",
         family=FAMILY,
         examples=(
             Example("(+ 1.2 3.4)", Decimal("4.6")),

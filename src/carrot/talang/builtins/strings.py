@@ -151,14 +151,20 @@ FUNCTIONS = (
         overloads=(overload("(name: String) -> String", first_name),),
         doc="The first space-separated word of a string.",
         family=FAMILY,
-        examples=(Example('(firstName "Alex Unger")', "Alex"), Example('(firstName "Mr Foo Bar")', "Mr")),
+        examples=(
+            Example('(firstName "Alex Unger")', "Alex"),
+            Example('(firstName "Mr Foo Bar")', "Mr"),
+        ),
     ),
     FunctionDef(
         name="lastName",
         overloads=(overload("(name: String) -> String", last_name),),
         doc="The last space-separated word of a string.",
         family=FAMILY,
-        examples=(Example('(lastName "Hello Mr Mock")', "Mock"), Example("(lastName Bond)", "Bond")),
+        examples=(
+            Example('(lastName "Hello Mr Mock")', "Mock"),
+            Example("(lastName Bond)", "Bond"),
+        ),
     ),
     FunctionDef(
         name="toString",

@@ -62,7 +62,7 @@ def parse_template_signature(text: str) -> TemplateSignature:
     match = _SIGNATURE.fullmatch(text)
     if match is None:
         raise ValueError(
-            f"{text!r} is not a template signature; write it like \"plus(Decimal, Decimal)Decimal\""
+            f'{text!r} is not a template signature; write it like "plus(Decimal, Decimal)Decimal"'
         )
     name, slot_text, returns = match.groups()
     slots: list[int] = []
@@ -156,22 +156,31 @@ FUNCTIONS = (
     FunctionDef(
         name="setTemplate",
         overloads=(
-            overload("(signature: String, body: Template) -> Null", define_template, style=STYLE_FRAME),
+            overload(
+                "(signature: String, body: Template) -> Null", define_template, style=STYLE_FRAME
+            ),
         ),
-        doc='Defines a template in the current scope. The signature reads '
+        doc="Defines a template in the current scope. The signature reads "
         '`"name(Kind, Kind...)Result"`; in the body `(# 0)`, `(# 1)`… stand for the '
         "arguments. Gives Null.",
         family=FAMILY,
         pure=False,
         writes=True,
         examples=(
-            Example('((setTemplate "plus(Decimal, Decimal)Decimal" (+ (# 0) (# 1))) (! plus 1 2))', Decimal(3)),
+            Example(
+                '((setTemplate "plus(Decimal, Decimal)Decimal" (+ (# 0) (# 1))) (! plus 1 2))',
+                Decimal(3),
+            ),
             Example('(setTemplate "plus" (+ (# 0) (# 1)))', error="is not a template signature"),
         ),
     ),
     FunctionDef(
         name="!",
-        overloads=(overload("(name: String, arguments: Expr...) -> Any", expand_template, style=STYLE_SITE),),
+        overloads=(
+            overload(
+                "(name: String, arguments: Expr...) -> Any", expand_template, style=STYLE_SITE
+            ),
+        ),
         doc="Uses a template: finds it by name, argument count and argument kinds, puts the "
         "arguments (unevaluated) in place of its placeholders and evaluates the result in "
         "the caller's scope.",

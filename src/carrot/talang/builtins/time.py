@@ -10,7 +10,7 @@ Day counts are exact decimals, not the reference's binary floats.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 
@@ -36,7 +36,7 @@ def parse(text: str) -> datetime:
             raise FunctionError(
                 f"{text!r} is not a time; write it like 2024-01-31T09:30:00Z"
             ) from None
-    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
 
 
 def parse_with_layout(text: str, layout: str) -> datetime:
@@ -113,7 +113,7 @@ def _duration(amount: Decimal, unit: str) -> timedelta:
 def _shift(time: datetime, delta: timedelta) -> datetime:
     """Fixed 24-hour days, whatever the timezone's daylight saving does."""
     try:
-        return (time.astimezone(timezone.utc) + delta).astimezone(time.tzinfo)
+        return (time.astimezone(UTC) + delta).astimezone(time.tzinfo)
     except OverflowError:
         raise FunctionError("the resulting time is out of range") from None
 
@@ -155,12 +155,18 @@ FUNCTIONS = (
         doc="Reads a time. With one argument: ISO 8601 / RFC 3339 (no offset means UTC) or an "
         "RFC 1123 date. With a Joda-style layout (`yyyy-MM-dd HH:mm`): missing date parts "
         "are 0001-01-01, a missing offset is UTC. In the text form a bare RFC 3339 time such "
-        "as `2024-01-31T09:30:00Z` stands for `(parseTime \"2024-01-31T09:30:00Z\")`.",
+        'as `2024-01-31T09:30:00Z` stands for `(parseTime "2024-01-31T09:30:00Z")`.',
         family=FAMILY,
         examples=(
-            Example('(parseTime "2018-01-02T19:04:05Z")', datetime(2018, 1, 2, 19, 4, 5, tzinfo=timezone.utc)),
-            Example('(parseTime "2018-01-02")', datetime(2018, 1, 2, tzinfo=timezone.utc)),
-            Example('(parseTime "20:04:05" "HH:mm:ss")', datetime(1, 1, 1, 20, 4, 5, tzinfo=timezone.utc)),
+            Example(
+                '(parseTime "2018-01-02T19:04:05Z")',
+                datetime(2018, 1, 2, 19, 4, 5, tzinfo=UTC),
+            ),
+            Example('(parseTime "2018-01-02")', datetime(2018, 1, 2, tzinfo=UTC)),
+            Example(
+                '(parseTime "20:04:05" "HH:mm:ss")',
+                datetime(1, 1, 1, 20, 4, 5, tzinfo=UTC),
+            ),
             Example('(parseTime "-42")', error="is not a time"),
         ),
     ),
@@ -191,27 +197,48 @@ FUNCTIONS = (
             Example("(before 2006-01-01T19:04:05Z 2006-01-02T15:04:05Z)", True),
         ),
     ),
-    _part("date", calendar_date, "The date as YYYY-MM-DD.", (Example("(date 2018-01-02T19:04:05Z)", "2018-01-02"),)),
+    _part(
+        "date",
+        calendar_date,
+        "The date as YYYY-MM-DD.",
+        (Example("(date 2018-01-02T19:04:05Z)", "2018-01-02"),),
+    ),
     _part("year", year, "The year.", (Example("(year 2018-01-02T19:04:05Z)", "2018"),)),
     _part("month", month, "The month, 1 to 12.", (Example("(month 2018-01-02T19:04:05Z)", "1"),)),
-    _part("monthDay", month_day, "The day of the month, 1 to 31.", (Example("(monthDay 2018-01-14T19:04:05Z)", "14"),)),
+    _part(
+        "monthDay",
+        month_day,
+        "The day of the month, 1 to 31.",
+        (Example("(monthDay 2018-01-14T19:04:05Z)", "14"),),
+    ),
     _part(
         "weekday",
         weekday,
         "The day of the week, 0 (Sunday) to 6 (Saturday).",
-        (Example("(weekday 2018-03-11T19:04:05Z)", "0"), Example("(weekDay 2018-01-15T19:04:05Z)", "1")),
+        (
+            Example("(weekday 2018-03-11T19:04:05Z)", "0"),
+            Example("(weekDay 2018-01-15T19:04:05Z)", "1"),
+        ),
     ),
     _part(
         "hour",
         hour,
         "The hour, 0 to 23, without padding.",
-        (Example("(hour 2018-03-11T04:04:05Z)", "4"), Example("(hour 2018-01-14T19:04:05+02:00)", "19")),
+        (
+            Example("(hour 2018-03-11T04:04:05Z)", "4"),
+            Example("(hour 2018-01-14T19:04:05+02:00)", "19"),
+        ),
     ),
-    _part("minute", minute, "The minute, 0 to 59, without padding.", (Example("(minute 2018-01-14T19:04:05Z)", "4"),)),
+    _part(
+        "minute",
+        minute,
+        "The minute, 0 to 59, without padding.",
+        (Example("(minute 2018-01-14T19:04:05Z)", "4"),),
+    ),
     FunctionDef(
         name="days",
         overloads=(overload("(time: Time) -> Decimal", days_from_now, style=STYLE_FRAME),),
-        doc="Days from now until the time (negative when it is past), exactly. \"Now\" is the "
+        doc='Days from now until the time (negative when it is past), exactly. "Now" is the '
         "time the host passes to the evaluation.",
         family=FAMILY,
         pure=False,
@@ -220,7 +247,7 @@ FUNCTIONS = (
             Example(
                 "(days 2024-01-11T12:00:00Z)",
                 Decimal("10.5"),
-                now=datetime(2024, 1, 1, tzinfo=timezone.utc),
+                now=datetime(2024, 1, 1, tzinfo=UTC),
             ),
         ),
     ),
@@ -230,7 +257,10 @@ FUNCTIONS = (
         doc="Days from the first time to the second, exactly; positive when the second is later.",
         family=FAMILY,
         examples=(
-            Example("(daysBetween 2006-01-02T19:04:05Z 2006-01-02T22:19:05Z)", Decimal("0.1354166666666667")),
+            Example(
+                "(daysBetween 2006-01-02T19:04:05Z 2006-01-02T22:19:05Z)",
+                Decimal("0.1354166666666667"),
+            ),
             Example("(daysBetween 2024-01-01T00:00:00Z 2024-03-01T00:00:00Z)", Decimal(60)),
         ),
     ),
@@ -241,8 +271,14 @@ FUNCTIONS = (
         "A day is 24 hours.",
         family=FAMILY,
         examples=(
-            Example('(addDuration 2018-03-14T02:04:05Z 5 "days")', datetime(2018, 3, 19, 2, 4, 5, tzinfo=timezone.utc)),
-            Example("(addDuration 2018-03-18T00:04:05Z 3 minutes)", datetime(2018, 3, 18, 0, 7, 5, tzinfo=timezone.utc)),
+            Example(
+                '(addDuration 2018-03-14T02:04:05Z 5 "days")',
+                datetime(2018, 3, 19, 2, 4, 5, tzinfo=UTC),
+            ),
+            Example(
+                "(addDuration 2018-03-18T00:04:05Z 3 minutes)",
+                datetime(2018, 3, 18, 0, 7, 5, tzinfo=UTC),
+            ),
         ),
     ),
     FunctionDef(
@@ -251,7 +287,10 @@ FUNCTIONS = (
         doc="The time minus a whole number of days, hours or minutes.",
         family=FAMILY,
         examples=(
-            Example("(subDuration 2018-03-18T00:04:05Z 22 days)", datetime(2018, 2, 24, 0, 4, 5, tzinfo=timezone.utc)),
+            Example(
+                "(subDuration 2018-03-18T00:04:05Z 22 days)",
+                datetime(2018, 2, 24, 0, 4, 5, tzinfo=UTC),
+            ),
             Example('(subDuration 2018-03-14T02:04:05Z 5 "eons")', error="is not a duration unit"),
         ),
     ),
