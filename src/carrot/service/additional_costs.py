@@ -9,9 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from carrot.domain.errors import Conflict, NotFound, Problem
-from carrot.service.applications import Page
-from carrot.service.attributes import invalid, json_pointer
+from carrot.domain.errors import Conflict, NotFound, Problem, bad_request
+from carrot.service.attributes import IDENTIFIER_RULE, check_subscriptions, is_identifier
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller
 from carrot.store import tables
@@ -51,21 +50,26 @@ def defined_additional_costs(
 def create_additional_cost(
     db: Database, caller: ManagementCaller, new: AdditionalCostDefinition
 ) -> Row[Any]:
+    _check_name(new.name)
     costs = tables.additional_costs
     with db.write() as conn:
         check_subscriptions(conn, caller, new.subscribed_applications_ids)
         _refuse_taken_name(conn, caller.account_id, new.name)
-        cost_id = conn.execute(
-            costs.insert()
-            .values(account_id=caller.account_id, created=utcnow(), **_columns(new))
-            .returning(costs.c.id)
-        ).scalar_one()
+        try:
+            cost_id = conn.execute(
+                costs.insert()
+                .values(account_id=caller.account_id, created=utcnow(), **_columns(new))
+                .returning(costs.c.id)
+            ).scalar_one()
+        except sa.exc.IntegrityError:
+            # Another request took the name in the meantime.
+            raise _taken(new.name) from None
         return _load(conn, caller.account_id, cost_id)
 
 
 def list_additional_costs(
     db: Database, caller: ManagementCaller, *, page_size: int, skip: int
-) -> Page:
+) -> tuple[int, list[Row[Any]]]:
     costs = tables.additional_costs
     where = costs.c.account_id == caller.account_id
     with db.read() as conn:
@@ -75,7 +79,7 @@ def list_additional_costs(
         rows = conn.execute(
             sa.select(costs).where(where).order_by(costs.c.id).limit(page_size).offset(skip)
         ).all()
-    return Page(total=total, rows=list(rows))
+    return total, list(rows)
 
 
 def get_additional_cost(db: Database, caller: ManagementCaller, cost_id: int) -> Row[Any]:
@@ -87,39 +91,23 @@ def update_additional_cost(
     db: Database, caller: ManagementCaller, cost_id: int, new: AdditionalCostDefinition
 ) -> Row[Any]:
     """A full update. The name may change as long as no other cost has it."""
+    _check_name(new.name)
     costs = tables.additional_costs
     with db.write() as conn:
         current = _load(conn, caller.account_id, cost_id)
         check_subscriptions(conn, caller, new.subscribed_applications_ids)
         if new.name != current.name:
             _refuse_taken_name(conn, caller.account_id, new.name)
-        conn.execute(costs.update().where(costs.c.id == cost_id).values(**_columns(new)))
+        try:
+            conn.execute(costs.update().where(costs.c.id == cost_id).values(**_columns(new)))
+        except sa.exc.IntegrityError:
+            raise _taken(new.name) from None
         return _load(conn, caller.account_id, cost_id)
 
 
-def check_subscriptions(conn: Connection, caller: ManagementCaller, ids: list[int]) -> None:
-    """Every subscribed application must exist in the account and be one the key may touch."""
-    for application_id in ids:
-        caller.check_application(application_id)
-    applications = tables.applications
-    existing = set(
-        conn.execute(
-            sa.select(applications.c.id).where(
-                applications.c.account_id == caller.account_id, applications.c.id.in_(set(ids))
-            )
-        ).scalars()
-    )
-    problems = [
-        Problem(
-            title="Unknown application",
-            details=f"Application {application_id} not found.",
-            pointer=json_pointer("subscribedApplicationsIds", index),
-        )
-        for index, application_id in enumerate(ids)
-        if application_id not in existing
-    ]
-    if problems:
-        raise invalid(problems)
+def _check_name(name: str) -> None:
+    if not is_identifier(name):
+        raise bad_request(IDENTIFIER_RULE.format(what="An additional cost"), "/name")
 
 
 def _refuse_taken_name(conn: Connection, account_id: int, name: str) -> None:
@@ -128,10 +116,14 @@ def _refuse_taken_name(conn: Connection, account_id: int, name: str) -> None:
         sa.select(costs.c.id).where(costs.c.account_id == account_id, costs.c.name == name)
     ).first()
     if taken is not None:
-        raise Conflict(
-            f"An additional cost named '{name}' already exists ({taken.id}).",
-            [Problem(title="Conflict", pointer="/name")],
-        )
+        raise _taken(name)
+
+
+def _taken(name: str) -> Conflict:
+    return Conflict(
+        f"An additional cost named '{name}' already exists.",
+        [Problem(title="Conflict", pointer="/name")],
+    )
 
 
 def _load(conn: Connection, account_id: int, cost_id: int) -> Row[Any]:

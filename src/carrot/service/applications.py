@@ -52,12 +52,6 @@ class NewApiKey:
     time_offset: int = 0
 
 
-@dataclass(frozen=True)
-class Page:
-    total: int
-    rows: list[Row[Any]]
-
-
 # --- applications ----------------------------------------------------------------------
 
 
@@ -84,7 +78,9 @@ def create_application(
         return row
 
 
-def list_applications(db: Database, caller: ManagementCaller, *, page_size: int, skip: int) -> Page:
+def list_applications(
+    db: Database, caller: ManagementCaller, *, page_size: int, skip: int
+) -> tuple[int, list[Row[Any]]]:
     applications = tables.applications
     where = [applications.c.account_id == caller.account_id]
     if caller.allowed_application_ids is not None:
@@ -100,7 +96,7 @@ def list_applications(db: Database, caller: ManagementCaller, *, page_size: int,
             .limit(page_size)
             .offset(skip)
         ).all()
-    return Page(total=total, rows=list(rows))
+    return total, list(rows)
 
 
 def get_application(db: Database, caller: ManagementCaller, application_id: int) -> Row[Any]:
@@ -278,7 +274,7 @@ def _refuse_second_staging_key(conn: Connection, application_id: int) -> None:
 
 def list_api_keys(
     db: Database, caller: ManagementCaller, application_id: int, *, page_size: int, skip: int
-) -> Page:
+) -> tuple[int, list[Row[Any]]]:
     caller.check_application(application_id)
     api_keys = tables.api_keys
     with db.read() as conn:
@@ -290,7 +286,7 @@ def list_api_keys(
         rows = conn.execute(
             sa.select(api_keys).where(where).order_by(api_keys.c.id).limit(page_size).offset(skip)
         ).all()
-    return Page(total=total, rows=list(rows))
+    return total, list(rows)
 
 
 def get_api_key(

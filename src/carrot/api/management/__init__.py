@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from carrot.api.management import api_keys, applications, customer_data
+from carrot.api.management import (
+    additional_costs,
+    api_keys,
+    applications,
+    attributes,
+    customer_data,
+)
 
 router = APIRouter(prefix="/v1", tags=["management"])
 router.include_router(applications.router)
 router.include_router(api_keys.router)
+router.include_router(attributes.router)
+router.include_router(additional_costs.router)
 router.include_router(customer_data.router)

@@ -62,10 +62,10 @@ def list_api_keys(
     caller: ManagementCaller = Depends(management_caller),
     db: Database = Depends(database),
 ) -> ApplicationApiKeyPage:
-    found = applications.list_api_keys(db, caller, application_id, page_size=page_size, skip=skip)
-    return ApplicationApiKeyPage(
-        total_result_size=found.total, data=[api_key_wire(row) for row in found.rows]
+    total, rows = applications.list_api_keys(
+        db, caller, application_id, page_size=page_size, skip=skip
     )
+    return ApplicationApiKeyPage(total_result_size=total, data=[api_key_wire(row) for row in rows])
 
 
 @router.get(

@@ -39,10 +39,8 @@ def list_applications(
     caller: ManagementCaller = Depends(management_caller),
     db: Database = Depends(database),
 ) -> ApplicationPage:
-    found = applications.list_applications(db, caller, page_size=page_size, skip=skip)
-    return ApplicationPage(
-        total_result_size=found.total, data=[application_wire(row) for row in found.rows]
-    )
+    total, rows = applications.list_applications(db, caller, page_size=page_size, skip=skip)
+    return ApplicationPage(total_result_size=total, data=[application_wire(row) for row in rows])
 
 
 @router.get("/applications/{applicationId}", response_model=Application)

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from carrot.api.wire import WireModel
-from carrot.service.attributes import parse_rfc3339
+from carrot.service.attributes import parse_rfc3339, unstorable_text
 
 INT64_MAX = 2**63 - 1
 
@@ -21,9 +22,20 @@ ApplicationId = Annotated[int, Path(alias="applicationId", ge=1, le=INT64_MAX)]
 PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=1000)]
 Skip = Annotated[int, Query(ge=0, le=INT64_MAX)]
 
-# Body fields: strict, so a number is never taken for a string or a string for a boolean.
-Name = Annotated[str, Field(strict=True, min_length=1, max_length=1000)]
-Text = Annotated[str, Field(strict=True)]
+
+def _storable(text: str | None) -> str | None:
+    reason = None if text is None else unstorable_text(text)
+    if reason is not None:
+        raise PydanticCustomError("unstorable_text", "The text " + reason)
+    return text
+
+
+# Body fields: strict, so a number is never taken for a string or a string for a boolean;
+# text the databases cannot keep (NUL, lone surrogates) is refused up front.
+Name = Annotated[str, Field(strict=True, min_length=1, max_length=1000), AfterValidator(_storable)]
+Text = Annotated[str, Field(strict=True), AfterValidator(_storable)]
+ShortText = Annotated[str, Field(strict=True, max_length=1000), AfterValidator(_storable)]
+QueryText = Annotated[str | None, Query(max_length=1000), AfterValidator(_storable)]
 Flag = Annotated[bool, Field(strict=True)]
 Int64 = Annotated[int, Field(strict=True, ge=-INT64_MAX, le=INT64_MAX)]
 Id = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
@@ -31,8 +43,11 @@ Id = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
 
 def _rfc3339(value: Any) -> datetime:
     if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 timestamp string")
-    return parse_rfc3339(value)
+        raise PydanticCustomError("rfc3339", "Expected an RFC 3339 timestamp string")
+    try:
+        return parse_rfc3339(value)
+    except ValueError as error:
+        raise PydanticCustomError("rfc3339", "The time {error}", {"error": str(error)}) from None
 
 
 Timestamp = Annotated[
@@ -182,3 +197,112 @@ class NewApplicationApiKey(ApplicationApiKey):
 class ApplicationApiKeyPage(WireModel):
     total_result_size: int
     data: list[ApplicationApiKey]
+
+
+# --- custom attributes and event types -------------------------------------------------
+
+AttributeEntity = Literal[
+    "Application",
+    "Campaign",
+    "CustomerProfile",
+    "CustomerSession",
+    "CartItem",
+    "Coupon",
+    "Event",
+    "Giveaway",
+    "LoyaltyCard",
+    "Referral",
+    "Store",
+]
+AttributeType = Literal[
+    "string",
+    "number",
+    "boolean",
+    "time",
+    "location",
+    "(list string)",
+    "(list number)",
+    "(list time)",
+    "(list location)",
+]
+
+
+class NewAttribute(RequestModel):
+    """The body of POST /v1/attributes and PUT /v1/attributes/{attributeId}."""
+
+    entity: AttributeEntity
+    event_type: ShortText = ""
+    name: Name
+    title: Name
+    type: AttributeType
+    description: Text = ""
+    suggestions: list[ShortText] = Field(default_factory=list)
+    has_allowed_list: Flag = False
+    restricted_by_suggestions: Flag = False
+    editable: Flag = True
+    subscribed_applications_ids: list[Id] = Field(default_factory=list)
+
+
+class Attribute(WireModel):
+    id: int
+    created: str
+    account_id: int
+    entity: str
+    event_type: str | None = None
+    event_type_id: int | None = None
+    name: str
+    title: str
+    type: str
+    description: str
+    suggestions: list[str]
+    has_allowed_list: bool
+    restricted_by_suggestions: bool
+    editable: bool
+    subscribed_applications_ids: list[int]
+
+
+class AttributePage(WireModel):
+    total_result_size: int
+    data: list[Attribute]
+
+
+class EventType(WireModel):
+    id: int
+    created: str
+    title: str
+    name: str
+    description: str
+
+
+class EventTypePage(WireModel):
+    total_result_size: int
+    data: list[EventType]
+
+
+# --- additional costs ------------------------------------------------------------------
+
+
+class NewAdditionalCost(RequestModel):
+    """The body of POST /v1/additional_costs and PUT …/{additionalCostId}."""
+
+    name: Name
+    title: Name
+    description: Text = ""
+    subscribed_applications_ids: list[Id] = Field(default_factory=list)
+    type: Literal["session", "item", "both"] = "session"
+
+
+class AccountAdditionalCost(WireModel):
+    id: int
+    created: str
+    account_id: int
+    name: str
+    title: str
+    description: str
+    subscribed_applications_ids: list[int]
+    type: str
+
+
+class AccountAdditionalCostPage(WireModel):
+    total_result_size: int
+    data: list[AccountAdditionalCost]
