@@ -12,6 +12,10 @@ decides:
   JSON has no time literal and a JSON string is always a String;
 * inside quotes `\\"` (the same quote) and `\\\\` are escapes, any other backslash is kept,
   so regular expressions such as `"^\\d+$"` read naturally and every string can be written;
+* a whole expression that is one unquoted word is a call when the word is not a number,
+  Boolean or time: `and` is `(and)`, while `1` is the number and `"Hello"` the String;
+* the keys of a path `(. Session Total)` are names and stay Strings, even `True` or `2`
+  (the reference looks keys up by their original text);
 * malformed text (an unclosed parenthesis or quote, a stray `)`, `()`) is an error instead of
   being silently cut short.
 """
@@ -31,6 +35,7 @@ MAX_TEXT_DEPTH = 256
 _WHITESPACE = " \t\r\n"
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)", re.ASCII)
 TIME_LITERAL_FUNCTION = "parseTime"
+PATH_FUNCTION = "."
 
 
 class _Word:
@@ -81,8 +86,16 @@ def parse_text(text: str) -> Any:
     if not items:
         raise TalangSyntaxError("the expression is empty")
     if len(items) == 1:
-        return _typed(items[0])
+        return _lone(items[0])
     return _group(items)
+
+
+def _lone(item: Any) -> Any:
+    """A whole expression of one item: `1` is a number, but `and` is the call `(and)`."""
+    value = _typed(item)
+    if isinstance(item, _Word) and not item.quoted and isinstance(value, str):
+        return [value]
+    return value
 
 
 def _read_quoted(text: str, start: int) -> tuple[_Word, int]:
@@ -112,6 +125,9 @@ def _read_quoted(text: str, start: int) -> tuple[_Word, int]:
 def _group(items: list[Any]) -> list[Any]:
     head = items[0]
     first: Any = head.text if isinstance(head, _Word) else head
+    if first == PATH_FUNCTION:
+        # Path keys are names: `(. List True)` reads the key "True", as the reference does.
+        return [first, *(item.text if isinstance(item, _Word) else item for item in items[1:])]
     return [first, *(_typed(item) for item in items[1:])]
 
 
@@ -142,6 +158,8 @@ def to_text(expr: Any) -> str:
         return str(expr[1])
     if isinstance(expr, list | tuple):
         return _print_list(expr, "$", 0)
+    if isinstance(expr, str):
+        return quote(expr)
     return _print_literal(expr, "$")
 
 
