@@ -1,0 +1,183 @@
+"""What is left to discount: every price and additional cost of a session as a bucket that
+discounts draw down. No discount takes more than its buckets hold, so no price goes below zero,
+and the discounted totals that cascading discounts show are read off the same buckets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from carrot.engine.money import ZERO, split
+
+
+@dataclass(frozen=True, slots=True)
+class ItemKey:
+    """One cart item line, or one unit of it when cart items are flattened."""
+
+    position: int
+    sub_position: int | None = None
+
+
+PRICE = "price"
+
+
+@dataclass
+class ItemBuckets:
+    key: ItemKey
+    price: Decimal
+    costs: dict[str, Decimal] = field(default_factory=dict)
+
+    def amount(self, scope: str, cost: str | None = None) -> Decimal:
+        """What is left of this item for a per-item scope: price, additionalCosts, itemTotal,
+        or one named additional cost."""
+        if cost is not None:
+            return self.costs.get(cost, ZERO)
+        if scope == PRICE:
+            return self.price
+        if scope == "additionalCosts":
+            return sum(self.costs.values(), ZERO)
+        return self.price + sum(self.costs.values(), ZERO)
+
+
+@dataclass
+class Allocation:
+    """The share of one discount one bucket took."""
+
+    key: ItemKey | None
+    cost: str | None
+    amount: Decimal
+
+
+@dataclass
+class CartBuckets:
+    """Buckets in cart order, indexed by item key."""
+
+    by_key: dict[ItemKey, ItemBuckets]
+    session_costs: dict[str, Decimal]
+    places: int
+    version: int = 0
+    """Counts the draws, so a reader can tell whether discounted values changed."""
+
+    @classmethod
+    def of(
+        cls, items: Iterable[ItemBuckets], session_costs: dict[str, Decimal], places: int
+    ) -> CartBuckets:
+        return cls({item.key: item for item in items}, dict(session_costs), places)
+
+    def assign(self, other: CartBuckets) -> None:
+        """Take over the state of `other` (a trial copy whose effects were chosen)."""
+        self.by_key = other.by_key
+        self.session_costs = other.session_costs
+        self.version = max(self.version, other.version) + 1
+
+    def copy(self) -> CartBuckets:
+        copied = CartBuckets.of(
+            (ItemBuckets(i.key, i.price, dict(i.costs)) for i in self.items),
+            self.session_costs,
+            self.places,
+        )
+        copied.version = self.version
+        return copied
+
+    # Reading ---------------------------------------------------------------------------
+
+    @property
+    def items(self) -> Iterable[ItemBuckets]:
+        return self.by_key.values()
+
+    def item(self, key: ItemKey) -> ItemBuckets | None:
+        return self.by_key.get(key)
+
+    def cart_item_total(self) -> Decimal:
+        return sum((i.price for i in self.items), ZERO)
+
+    def additional_cost_total(self) -> Decimal:
+        item_costs = sum((sum(i.costs.values(), ZERO) for i in self.items), ZERO)
+        return item_costs + sum(self.session_costs.values(), ZERO)
+
+    def total(self) -> Decimal:
+        return self.cart_item_total() + self.additional_cost_total()
+
+    def session_scope_amount(self, scope: str) -> Decimal:
+        if scope == "cartItems":
+            return self.cart_item_total()
+        if scope == "additionalCosts":
+            return self.additional_cost_total()
+        return self.total()
+
+    # Drawing down ----------------------------------------------------------------------
+
+    def take_session(self, scope: str, amount: Decimal) -> list[Allocation]:
+        """Spread a session-level discount over every bucket of its scope."""
+        slots: list[tuple[ItemKey | None, str | None]] = []
+        if scope in ("sessionTotal", "cartItems"):
+            slots += [(i.key, None) for i in self.items]
+        if scope in ("sessionTotal", "additionalCosts"):
+            slots += [(i.key, name) for i in self.items for name in i.costs]
+            slots += [(None, name) for name in self.session_costs]
+        return self._take(slots, amount)
+
+    def take_item(self, key: ItemKey, scope: str, amount: Decimal) -> list[Allocation]:
+        """A per-item discount: price, additionalCosts (all of the item's), or itemTotal."""
+        item = self.item(key)
+        if item is None:
+            return []
+        slots: list[tuple[ItemKey | None, str | None]] = []
+        if scope in (PRICE, "itemTotal"):
+            slots.append((key, None))
+        if scope in ("additionalCosts", "itemTotal"):
+            slots += [(key, name) for name in item.costs]
+        return self._take(slots, amount)
+
+    def take_cost(self, key: ItemKey | None, cost: str, amount: Decimal) -> list[Allocation]:
+        """One named additional cost, of the session (key None) or of one item."""
+        return self._take([(key, cost)], amount)
+
+    def retake(self, allocations: Iterable[Allocation]) -> list[Allocation]:
+        """Take the same shares again, from this state, each capped at what is left of its
+        bucket: how an effect found on a trial copy is applied for real."""
+        taken = []
+        for allocation in allocations:
+            part = min(allocation.amount, self._left(allocation.key, allocation.cost))
+            if part > ZERO:
+                self._draw(allocation.key, allocation.cost, part)
+                taken.append(Allocation(allocation.key, allocation.cost, part))
+        return taken
+
+    def _take(
+        self, slots: Sequence[tuple[ItemKey | None, str | None]], amount: Decimal
+    ) -> list[Allocation]:
+        capacities = [self._left(key, cost) for key, cost in slots]
+        amount = min(amount, sum(capacities, ZERO))
+        parts = split(amount, capacities, self.places)
+        taken = []
+        for (key, cost), part in zip(slots, parts, strict=True):
+            if part > ZERO:
+                self._draw(key, cost, part)
+                taken.append(Allocation(key, cost, part))
+        return taken
+
+    def _left(self, key: ItemKey | None, cost: str | None) -> Decimal:
+        if key is None:
+            return self.session_costs.get(cost or "", ZERO)
+        item = self.item(key)
+        if item is None:
+            return ZERO
+        return item.price if cost is None else item.costs.get(cost, ZERO)
+
+    def _draw(self, key: ItemKey | None, cost: str | None, amount: Decimal) -> None:
+        self.version += 1
+        if key is None:
+            self.session_costs[cost or ""] -= amount
+            return
+        item = self.item(key)
+        assert item is not None
+        if cost is None:
+            item.price -= amount
+        else:
+            item.costs[cost] -= amount
+
+
+def total_of(allocations: Iterable[Allocation]) -> Decimal:
+    return sum((a.amount for a in allocations), ZERO)

@@ -1,0 +1,162 @@
+"""Effects: what a rule gives, as Talon.One's Effect envelope plus type-specific props.
+One builder per effect kind; `rollback.py` says what undoes each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from carrot.engine.cart import Allocation, ItemKey, total_of
+from carrot.engine.money import ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an effect comes from: the envelope fields every effect carries."""
+
+    campaign_id: int
+    ruleset_id: int
+    rule_index: int
+    rule_name: str
+    evaluation_group_id: int | None = None
+    evaluation_group_mode: str | None = None
+    triggered_by_coupon: int | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    origin: Origin
+    effect_type: str
+    props: dict[str, Any]
+    discount: Decimal = ZERO
+    """The money this effect takes off the session (0 for non-discount effects)."""
+    item: ItemKey | None = None
+    """The cart item (or unit) a per-item effect applies to."""
+    allocations: tuple[Allocation, ...] = field(default=(), compare=False)
+
+    def to_wire(self) -> dict[str, Any]:
+        origin = self.origin
+        wire: dict[str, Any] = {
+            "campaignId": origin.campaign_id,
+            "rulesetId": origin.ruleset_id,
+            "ruleIndex": origin.rule_index,
+            "ruleName": origin.rule_name,
+            "effectType": self.effect_type,
+            "props": self.props,
+        }
+        if origin.evaluation_group_id is not None:
+            wire["evaluationGroupId"] = origin.evaluation_group_id
+            wire["evaluationGroupMode"] = origin.evaluation_group_mode
+        if origin.triggered_by_coupon is not None:
+            wire["triggeredByCoupon"] = origin.triggered_by_coupon
+        return wire
+
+    def in_group(self, group_id: int, mode: str) -> Effect:
+        return replace(
+            self,
+            origin=replace(self.origin, evaluation_group_id=group_id, evaluation_group_mode=mode),
+        )
+
+
+def money(value: Decimal) -> int | float:
+    """A rounded amount as a JSON number."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _item_position(key: ItemKey) -> dict[str, Any]:
+    props: dict[str, Any] = {"position": key.position}
+    if key.sub_position is not None:
+        props["subPosition"] = key.sub_position
+    return props
+
+
+def set_discount(origin: Origin, name: str, scope: str, taken: list[Allocation]) -> Effect:
+    value = total_of(taken)
+    props = {"name": name, "value": money(value), "scope": scope}
+    return Effect(origin, "setDiscount", props, value, allocations=tuple(taken))
+
+
+def set_discount_per_item(
+    origin: Origin,
+    name: str,
+    key: ItemKey,
+    scope: str,
+    taken: list[Allocation],
+    *,
+    pro_rata_total: Decimal | None = None,
+) -> Effect:
+    value = total_of(taken)
+    props: dict[str, Any] = {
+        "name": f"{name}#{key.position}",
+        "value": money(value),
+        **_item_position(key),
+        "scope": scope,
+    }
+    if pro_rata_total is not None:
+        props["totalDiscount"] = money(pro_rata_total)
+    return Effect(origin, "setDiscountPerItem", props, value, key, tuple(taken))
+
+
+def set_discount_per_additional_cost(
+    origin: Origin, name: str, cost: str, cost_id: int, taken: list[Allocation]
+) -> Effect:
+    value = total_of(taken)
+    props = {
+        "name": name,
+        "additionalCostId": cost_id,
+        "additionalCost": cost,
+        "value": money(value),
+    }
+    return Effect(origin, "setDiscountPerAdditionalCost", props, value, allocations=tuple(taken))
+
+
+def set_discount_per_additional_cost_per_item(
+    origin: Origin, name: str, key: ItemKey, cost: str, cost_id: int, taken: list[Allocation]
+) -> Effect:
+    value = total_of(taken)
+    props = {
+        "name": f"{name}#{key.position}",
+        "additionalCostId": cost_id,
+        "additionalCost": cost,
+        "value": money(value),
+        **_item_position(key),
+    }
+    return Effect(origin, "setDiscountPerAdditionalCostPerItem", props, value, key, tuple(taken))
+
+
+def add_free_item(origin: Origin, sku: str, name: str) -> Effect:
+    return Effect(origin, "addFreeItem", {"sku": sku, "name": name})
+
+
+def show_notification(origin: Origin, notification_type: str, title: str, body: str) -> Effect:
+    props = {"notificationType": notification_type, "title": title, "body": body}
+    return Effect(origin, "showNotification", props)
+
+
+def update_attribute(origin: Origin, path: str, value: Any) -> Effect:
+    return Effect(origin, "updateAttribute", {"path": path, "value": value})
+
+
+def custom_effect(
+    origin: Origin, effect_id: int, name: str, payload: Any, key: ItemKey | None = None
+) -> Effect:
+    props: dict[str, Any] = {"effectId": effect_id, "name": name, "payload": payload}
+    if key is not None:
+        props["cartItemPosition"] = key.position
+        if key.sub_position is not None:
+            props["cartItemSubPosition"] = key.sub_position
+    return Effect(origin, "customEffect", props, item=key)
+
+
+def with_allocations(effect: Effect, taken: list[Allocation]) -> Effect:
+    """The same effect giving what `taken` adds up to (after re-capping on another state)."""
+    if not effect.allocations:
+        return effect
+    value = total_of(taken)
+    return replace(
+        effect,
+        props={**effect.props, "value": money(value)},
+        discount=value,
+        allocations=tuple(taken),
+    )

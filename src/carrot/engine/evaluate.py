@@ -1,0 +1,431 @@
+"""Which campaigns run, in which order, and what they give: `evaluate(context, book) -> Outcome`.
+
+Campaigns sit in evaluation groups (a tree under the application's root group). Each group
+applies its mode to the campaigns and subgroups it holds, in their order:
+
+- stackable: every triggered element applies, each after the ones before it;
+- listOrder: only the first element that triggers applies;
+- lowestDiscount / highestDiscount: every element is tried against the same cart, and only the
+  triggered one giving the lowest / highest total discount applies (ties: the first);
+- with evaluationScope cartItem, listOrder / lowestDiscount / highestDiscount choose per cart
+  item among the per-item discounts; effects that are not per-item discounts all apply.
+
+A campaign triggers when at least one of its rules fires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from carrot.engine.cart import CartBuckets, ItemKey
+from carrot.engine.effects import Effect, Origin, with_allocations
+from carrot.engine.host import CustomEffectView, RuleSink
+from carrot.engine.money import ZERO
+from carrot.engine.rules import CompiledRule, CompiledRuleset, ConditionPart
+from carrot.engine.scope import CallContext, build_scope, cart_buckets
+from carrot.talang import TalangError
+from carrot.talang.types import value_text
+
+STACKABLE = "stackable"
+LIST_ORDER = "listOrder"
+LOWEST = "lowestDiscount"
+HIGHEST = "highestDiscount"
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    name: str
+    state: str = "enabled"
+    type: str = "advanced"
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+    @cached_property
+    def scope(self) -> dict[str, Any]:
+        """What rules read as `Campaign`."""
+        return {
+            "Id": self.id,
+            "Name": self.name,
+            "Attributes": self.attributes,
+            "Tags": list(self.tags),
+        }
+
+    def runs_at(self, now: datetime) -> bool:
+        if self.state != "enabled":
+            return False
+        if self.start_time is not None and now < self.start_time:
+            return False
+        return self.end_time is None or now < self.end_time
+
+
+@dataclass(frozen=True)
+class CampaignRules:
+    campaign: CampaignView
+    ruleset: CompiledRuleset | None
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    id: int
+    name: str
+    mode: str = STACKABLE
+    scope: str = "session"
+    elements: tuple[GroupNode | CampaignRules, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """An application's campaigns, compiled, at one revision."""
+
+    revision: int
+    root: GroupNode
+    custom_effects: dict[str, CustomEffectView] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """Why a rule did not fire (a condition was false or failed) or why an effect failed."""
+
+    campaign_id: int
+    campaign_name: str
+    ruleset_id: int
+    rule_index: int
+    rule_name: str
+    details: str
+    condition_index: int | None = None
+    effect_index: int | None = None
+    evaluation_group_id: int | None = None
+    evaluation_group_mode: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "campaignId": self.campaign_id,
+            "campaignName": self.campaign_name,
+            "rulesetId": self.ruleset_id,
+            "ruleIndex": self.rule_index,
+            "ruleName": self.rule_name,
+            "details": self.details,
+        }
+        if self.condition_index is not None:
+            wire["conditionIndex"] = self.condition_index
+        if self.effect_index is not None:
+            wire["effectIndex"] = self.effect_index
+        if self.evaluation_group_id is not None:
+            wire["evaluationGroupId"] = self.evaluation_group_id
+            wire["evaluationGroupMode"] = self.evaluation_group_mode
+        return wire
+
+
+@dataclass
+class Result:
+    """What one campaign or group gave."""
+
+    effects: list[Effect] = field(default_factory=list)
+    triggered: list[CampaignView] = field(default_factory=list)
+    failures: list[RuleFailure] = field(default_factory=list)
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((effect.discount for effect in self.effects), ZERO)
+
+    def absorb(self, other: Result) -> None:
+        self.effects += other.effects
+        self.triggered += other.triggered
+        self.failures += other.failures
+
+
+@dataclass(frozen=True)
+class Outcome:
+    effects: list[Effect]
+    triggered: list[CampaignView]
+    failures: list[RuleFailure]
+
+    @property
+    def total_discount(self) -> Decimal:
+        return sum((effect.discount for effect in self.effects), ZERO)
+
+
+def evaluate(
+    context: CallContext,
+    book: RuleBook,
+    *,
+    only: frozenset[int] | None = None,
+    explain: bool = False,
+) -> Outcome:
+    """Run the book's campaigns for one call. `only` (dry calls' evaluableCampaignIds) runs
+    exactly those campaigns, whatever their state and schedule; `explain` fills the details of
+    rule failures with the values that decided them."""
+    run = _Evaluation(context, book, only, explain)
+    buckets = cart_buckets(context)
+    result = run.group(book.root, buckets)
+    return Outcome(result.effects, result.triggered, result.failures)
+
+
+class _Evaluation:
+    def __init__(
+        self, context: CallContext, book: RuleBook, only: frozenset[int] | None, explain: bool
+    ) -> None:
+        self.context = context
+        self.book = book
+        self.only = only
+        self.explain = explain
+        self._scope_cache: tuple[int, dict[str, Any]] | None = None
+
+    # Groups --------------------------------------------------------------------------------
+
+    def group(self, node: GroupNode, buckets: CartBuckets) -> Result:
+        if node.mode == STACKABLE:
+            result = Result()
+            for element in node.elements:
+                result.absorb(self.element(element, node, buckets))
+            return result
+        trials = []
+        for element in node.elements:
+            trial = buckets.copy()
+            trials.append((self.element(element, node, trial), trial))
+            if node.mode == LIST_ORDER and trials[-1][0].triggered and node.scope == "session":
+                break
+        if node.scope == "cartItem":
+            return self._per_item(node, trials, buckets)
+        return self._choose(node, trials, buckets)
+
+    def _choose(
+        self, node: GroupNode, trials: list[tuple[Result, CartBuckets]], buckets: CartBuckets
+    ) -> Result:
+        result = Result()
+        triggered = [(r, b) for r, b in trials if r.triggered]
+        chosen: tuple[Result, CartBuckets] | None = None
+        if triggered:
+            if node.mode == LIST_ORDER:
+                chosen = triggered[0]
+            elif node.mode == LOWEST:
+                chosen = min(triggered, key=lambda rb: rb[0].discount)
+            else:
+                chosen = max(triggered, key=lambda rb: rb[0].discount)
+        for trial, trial_buckets in trials:
+            result.failures += trial.failures
+            if chosen is not None and trial is chosen[0]:
+                result.effects += trial.effects
+                result.triggered += trial.triggered
+                buckets.assign(trial_buckets)
+            elif trial.triggered and chosen is not None:
+                result.failures += self._excluded(node, trial, chosen[0])
+        return result
+
+    def _per_item(
+        self, node: GroupNode, trials: list[tuple[Result, CartBuckets]], buckets: CartBuckets
+    ) -> Result:
+        """cartItem scope: the mode picks, for each item, whose per-item discount it gets."""
+        best: dict[ItemKey, tuple[int, Decimal]] = {}
+        for index, (trial, _) in enumerate(trials):
+            for key, amount in _item_discounts(trial.effects).items():
+                current = best.get(key)
+                if current is None or _better(node.mode, amount, current[1]):
+                    best[key] = (index, amount)
+        result = Result()
+        for index, (trial, _) in enumerate(trials):
+            result.failures += trial.failures
+            kept = [
+                effect
+                for effect in trial.effects
+                if not _is_item_discount(effect) or best.get(effect.item, (-1, ZERO))[0] == index  # type: ignore[arg-type]
+            ]
+            if trial.triggered:
+                result.triggered += trial.triggered
+            for effect in kept:
+                result.effects.append(with_allocations(effect, buckets.retake(effect.allocations)))
+        return result
+
+    def _excluded(self, node: GroupNode, loser: Result, winner: Result) -> list[RuleFailure]:
+        if not self.explain:
+            return []
+        winner_names = ", ".join(f"{c.name} ({c.id})" for c in winner.triggered)
+        reason = {
+            LIST_ORDER: "an earlier campaign of the group applied",
+            LOWEST: "another campaign of the group gives a lower discount",
+            HIGHEST: "another campaign of the group gives a higher discount",
+        }.get(node.mode, "another campaign of the group applied")
+        failures = []
+        for campaign in loser.triggered:
+            first = next((e for e in loser.effects if e.origin.campaign_id == campaign.id), None)
+            failures.append(
+                RuleFailure(
+                    campaign_id=campaign.id,
+                    campaign_name=campaign.name,
+                    ruleset_id=first.origin.ruleset_id if first else 0,
+                    rule_index=first.origin.rule_index if first else 0,
+                    rule_name=first.origin.rule_name if first else "",
+                    details=f"Not applied: evaluation group '{node.name}' is {node.mode} and "
+                    f"{reason}: {winner_names}.",
+                    evaluation_group_id=node.id,
+                    evaluation_group_mode=node.mode,
+                )
+            )
+        return failures
+
+    def element(
+        self, element: GroupNode | CampaignRules, parent: GroupNode, buckets: CartBuckets
+    ) -> Result:
+        if isinstance(element, GroupNode):
+            return self.group(element, buckets)
+        return self.campaign(element, parent, buckets)
+
+    # Campaigns -----------------------------------------------------------------------------
+
+    def _selected(self, campaign: CampaignView) -> bool:
+        if self.only is not None:
+            return campaign.id in self.only
+        return campaign.runs_at(self.context.now)
+
+    def campaign(self, rules: CampaignRules, group: GroupNode, buckets: CartBuckets) -> Result:
+        campaign, ruleset = rules.campaign, rules.ruleset
+        result = Result()
+        if ruleset is None or not self._selected(campaign):
+            return result
+        sink = RuleSink(self.context.application, buckets, self.book.custom_effects, campaign.type)
+        scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
+        binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
+        fired = False
+        for rule in ruleset.rules:
+            origin = Origin(campaign.id, ruleset.id, rule.index, rule.title, group.id, group.mode)
+            if self._rule(rule, origin, scope, sink, result, campaign, binding_errors):
+                fired = True
+        result.effects = [e for e in sink.effects if not _empty_discount(e)]
+        if fired:
+            result.triggered.append(campaign)
+        return result
+
+    def _base_scope(self, buckets: CartBuckets) -> dict[str, Any]:
+        version = buckets.version if self.context.application.cascading else 0
+        if self._scope_cache is None or self._scope_cache[0] != version:
+            self._scope_cache = (version, build_scope(self.context, buckets))
+        return self._scope_cache[1]
+
+    def _rule(
+        self,
+        rule: CompiledRule,
+        origin: Origin,
+        campaign_scope: dict[str, Any],
+        sink: RuleSink,
+        result: Result,
+        campaign: CampaignView,
+        binding_errors: dict[str, str],
+    ) -> bool:
+        scope = campaign_scope
+        if rule.bindings:
+            scope = dict(campaign_scope)
+            binding_errors = {
+                **binding_errors,
+                **_bind(scope, rule.bindings, sink, self.context.now),
+            }
+
+        def failure(
+            details: str, condition: int | None = None, effect: int | None = None
+        ) -> RuleFailure:
+            return RuleFailure(
+                campaign.id, campaign.name, origin.ruleset_id, rule.index, rule.title, details,
+                condition, effect, origin.evaluation_group_id, origin.evaluation_group_mode,
+            )  # fmt: skip
+
+        sink.origin = origin
+        for index, part in enumerate(rule.condition):
+            passed, details = self._check(part, scope, sink, binding_errors)
+            if not passed:
+                result.failures.append(failure(details, condition=index))
+                for effect_index, effect in enumerate(rule.failure_effects):
+                    error = _run_effect(effect, scope, sink, self.context.now)
+                    if error is not None:
+                        result.failures.append(failure(error, effect=effect_index))
+                return False
+        for effect_index, effect in enumerate(rule.effects):
+            error = _run_effect(effect, scope, sink, self.context.now)
+            if error is not None:
+                result.failures.append(failure(error, effect=effect_index))
+        return True
+
+    def _check(
+        self,
+        part: ConditionPart,
+        scope: dict[str, Any],
+        sink: RuleSink,
+        binding_errors: dict[str, str],
+    ) -> tuple[bool, str]:
+        try:
+            value = part.code.evaluate(scope, context=sink, now=self.context.now)
+        except TalangError as error:
+            cause = next(
+                (f" ({msg})" for name, msg in binding_errors.items() if name in error.message), ""
+            )
+            return False, f"{part.text} could not be evaluated: {error.message}{cause}"
+        if value is True:
+            return True, ""
+        return False, self._explain(part, scope, sink) if self.explain else ""
+
+    def _explain(self, part: ConditionPart, scope: dict[str, Any], sink: RuleSink) -> str:
+        if part.operator is not None and part.left is not None and part.right is not None:
+            try:
+                left = part.left.evaluate(scope, context=sink, now=self.context.now)
+                right = part.right.evaluate(scope, context=sink, now=self.context.now)
+            except TalangError:
+                return f"{part.text} is false"
+            shown = (
+                value_text(right)
+                if part.right_text == value_text(right)
+                else f"{part.right_text} ({value_text(right)})"
+            )
+            return f"{part.left_text} is {value_text(left)}; the condition needs {part.operator} {shown}"
+        return f"{part.text} is false"
+
+
+def _bind(
+    scope: dict[str, Any], bindings: Sequence[Any], sink: RuleSink, now: datetime
+) -> dict[str, str]:
+    errors = {}
+    for binding in bindings:
+        try:
+            scope[binding.name] = binding.code.evaluate(scope, context=sink, now=now)
+        except TalangError as error:
+            scope.pop(binding.name, None)
+            errors[binding.name] = f"binding {binding.name} failed: {error.message}"
+    return errors
+
+
+def _run_effect(effect: Any, scope: dict[str, Any], sink: RuleSink, now: datetime) -> str | None:
+    try:
+        effect.evaluate(scope, context=sink, now=now)
+    except TalangError as error:
+        return f"effect {effect.expr[0] if isinstance(effect.expr, list) and effect.expr else ''} failed: {error.message}"
+    return None
+
+
+def _empty_discount(effect: Effect) -> bool:
+    return effect.effect_type.startswith("setDiscount") and effect.discount == ZERO
+
+
+def _is_item_discount(effect: Effect) -> bool:
+    return effect.item is not None and effect.discount > ZERO
+
+
+def _item_discounts(effects: list[Effect]) -> dict[ItemKey, Decimal]:
+    totals: dict[ItemKey, Decimal] = {}
+    for effect in effects:
+        if _is_item_discount(effect):
+            assert effect.item is not None
+            totals[effect.item] = totals.get(effect.item, ZERO) + effect.discount
+    return totals
+
+
+def _better(mode: str, amount: Decimal, current: Decimal) -> bool:
+    if mode == LOWEST:
+        return amount < current
+    if mode == HIGHEST:
+        return amount > current
+    return False

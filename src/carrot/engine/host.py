@@ -1,0 +1,370 @@
+"""The engine's Talang functions: effects. Each records what it gives through the `RuleSink`
+passed as the evaluation context; discounts draw down the cart's buckets at once, so no later
+discount can take what an earlier one took."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from carrot.engine import effects as fx
+from carrot.engine.cart import CartBuckets, ItemKey
+from carrot.engine.effects import Effect, Origin
+from carrot.engine.money import ZERO, round_money, split
+from carrot.engine.scope import ApplicationView
+from carrot.talang.errors import FunctionError
+from carrot.talang.registry import (
+    STYLE_CONTEXT,
+    Example,
+    FunctionDef,
+    Registry,
+    default_registry,
+    overload,
+)
+
+SESSION_SCOPES = ("sessionTotal", "cartItems", "additionalCosts")
+ITEM_SCOPES = ("price", "additionalCosts", "itemTotal")
+NOTIFICATION_TYPES = ("info", "warning", "error", "success")
+ATTRIBUTE_PATH = re.compile(r"^(Profile|Session)\.Attributes\.([A-Za-z_][A-Za-z0-9_]*)$")
+PLACEHOLDER = re.compile(r"\$\{\$([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class CustomEffectView:
+    id: int
+    name: str
+    payload: str
+    params: tuple[tuple[str, str], ...]
+    """(name, type) of each parameter, in the order a rule passes them."""
+    is_per_item: bool = False
+
+
+@dataclass
+class RuleSink:
+    """Per-evaluation state the effect functions write to."""
+
+    application: ApplicationView
+    buckets: CartBuckets
+    custom_effects: dict[str, CustomEffectView]
+    campaign_type: str = "advanced"
+    origin: Origin = field(default_factory=lambda: Origin(0, 0, 0, ""))
+    effects: list[Effect] = field(default_factory=list)
+
+    @property
+    def places(self) -> int:
+        return self.application.places
+
+    def record(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def amount(self, value: Decimal, argument: int) -> Decimal:
+        if value < ZERO:
+            raise FunctionError(f"a discount cannot be negative, got {value}", argument)
+        return round_money(value, self.places)
+
+
+def _session_only(sink: RuleSink) -> None:
+    if sink.campaign_type == "cartItem":
+        raise FunctionError("campaigns of type cartItem can only give per-item effects")
+
+
+def _item_key(sink: RuleSink, item: dict[str, Any], argument: int) -> ItemKey:
+    position = item.get("Position")
+    if not isinstance(position, int | Decimal):
+        raise FunctionError(
+            "the item has no Position: pass an element of Session.CartItems", argument
+        )
+    sub = item.get("SubPosition")
+    key = ItemKey(int(position), None if sub is None else int(sub))
+    if sink.buckets.item(key) is None:
+        raise FunctionError(f"the cart has no item at position {key.position}", argument)
+    return key
+
+
+def _units(key: ItemKey, item: dict[str, Any]) -> int:
+    """A per-item value is per unit: a line that is not flattened gets it once per unit."""
+    if key.sub_position is not None:
+        return 1
+    quantity = item.get("Quantity", 1)
+    return int(quantity) if isinstance(quantity, int | Decimal) else 1
+
+
+def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
+    if value not in allowed:
+        raise FunctionError(f"scope must be one of {', '.join(allowed)}; got {value!r}", argument)
+    return value
+
+
+# Discounts ---------------------------------------------------------------------------------
+
+
+def set_discount(sink: RuleSink, name: str, value: Decimal, scope: str | None = None) -> None:
+    _session_only(sink)
+    chosen = _scope(scope or sink.application.default_discount_scope, SESSION_SCOPES, 3)
+    taken = sink.buckets.take_session(chosen, sink.amount(value, 2))
+    sink.record(fx.set_discount(sink.origin, name, chosen, taken))
+
+
+def set_discount_per_item(
+    sink: RuleSink, name: str, item: dict[str, Any], value: Decimal, scope: str | None = None
+) -> None:
+    key = _item_key(sink, item, 2)
+    chosen = _scope(scope or sink.application.default_item_scope, ITEM_SCOPES, 4)
+    taken = sink.buckets.take_item(key, chosen, sink.amount(value, 3) * _units(key, item))
+    sink.record(fx.set_discount_per_item(sink.origin, name, key, chosen, taken))
+
+
+def set_discount_per_item_pro_rata(
+    sink: RuleSink, name: str, items: list[Any], total: Decimal, scope: str | None = None
+) -> None:
+    """Spread `total` over `items` in proportion to what is left of each, to the cent."""
+    chosen = _scope(scope or sink.application.default_item_scope, ITEM_SCOPES, 4)
+    keys = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise FunctionError("every element of the list must be a cart item", 2)
+        key = _item_key(sink, item, 2)
+        if key not in keys:
+            keys.append(key)
+    room = [_left(sink, key, chosen) for key in keys]
+    whole = min(sink.amount(total, 3), sum(room, ZERO))
+    for key, part in zip(keys, split(whole, room, sink.places), strict=True):
+        taken = sink.buckets.take_item(key, chosen, part)
+        sink.record(
+            fx.set_discount_per_item(sink.origin, name, key, chosen, taken, pro_rata_total=whole)
+        )
+
+
+def _left(sink: RuleSink, key: ItemKey, scope: str) -> Decimal:
+    item = sink.buckets.item(key)
+    return ZERO if item is None else item.amount(scope)
+
+
+def set_discount_per_additional_cost(sink: RuleSink, name: str, cost: str, value: Decimal) -> None:
+    _session_only(sink)
+    cost_id = _cost_id(sink, cost)
+    taken = sink.buckets.take_cost(None, cost, sink.amount(value, 3))
+    sink.record(fx.set_discount_per_additional_cost(sink.origin, name, cost, cost_id, taken))
+
+
+def set_discount_per_additional_cost_per_item(
+    sink: RuleSink, name: str, item: dict[str, Any], cost: str, value: Decimal
+) -> None:
+    key = _item_key(sink, item, 2)
+    cost_id = _cost_id(sink, cost)
+    taken = sink.buckets.take_cost(key, cost, sink.amount(value, 4) * _units(key, item))
+    sink.record(
+        fx.set_discount_per_additional_cost_per_item(sink.origin, name, key, cost, cost_id, taken)
+    )
+
+
+def _cost_id(sink: RuleSink, cost: str) -> int:
+    cost_id = sink.application.additional_cost_ids.get(cost)
+    if cost_id is None:
+        raise FunctionError(f"there is no additional cost named {cost!r}")
+    return cost_id
+
+
+# Other effects -----------------------------------------------------------------------------
+
+
+def add_free_item(sink: RuleSink, sku: str, name: str) -> None:
+    _session_only(sink)
+    sink.record(fx.add_free_item(sink.origin, sku, name))
+
+
+def show_notification(sink: RuleSink, kind: str, title: str, body: str) -> None:
+    sink.record(fx.show_notification(sink.origin, kind, title, body))
+
+
+def update_attribute(sink: RuleSink, path: str, value: Any) -> None:
+    if ATTRIBUTE_PATH.match(path) is None:
+        raise FunctionError(
+            "the path must read Profile.Attributes.<name> or Session.Attributes.<name>", 1
+        )
+    sink.record(fx.update_attribute(sink.origin, path, _plain(value)))
+
+
+def update_item_attribute(sink: RuleSink, item: dict[str, Any], name: str, value: Any) -> None:
+    key = _item_key(sink, item, 1)
+    path = f"Session.CartItems.{key.position}.Attributes.{name}"
+    sink.record(fx.update_attribute(sink.origin, path, _plain(value)))
+
+
+def custom_effect(sink: RuleSink, name: str, *args: Any) -> None:
+    definition = _custom(sink, name, per_item=False)
+    payload = _payload(definition, args)
+    sink.record(fx.custom_effect(sink.origin, definition.id, definition.name, payload))
+
+
+def custom_effect_per_item(sink: RuleSink, name: str, item: dict[str, Any], *args: Any) -> None:
+    definition = _custom(sink, name, per_item=True)
+    key = _item_key(sink, item, 2)
+    payload = _payload(definition, args)
+    sink.record(fx.custom_effect(sink.origin, definition.id, definition.name, payload, key))
+
+
+def _custom(sink: RuleSink, name: str, *, per_item: bool) -> CustomEffectView:
+    definition = sink.custom_effects.get(name)
+    if definition is None:
+        raise FunctionError(f"there is no enabled custom effect named {name!r}", 1)
+    if definition.is_per_item != per_item:
+        wanted = "customEffectPerItem" if definition.is_per_item else "customEffect"
+        raise FunctionError(f"custom effect {name!r} is called with {wanted}", 1)
+    return definition
+
+
+def _payload(definition: CustomEffectView, args: tuple[Any, ...]) -> Any:
+    if len(args) != len(definition.params):
+        raise FunctionError(
+            f"custom effect {definition.name!r} takes {len(definition.params)} parameter(s), "
+            f"got {len(args)}"
+        )
+    values = {}
+    for (param, kind), value in zip(definition.params, args, strict=True):
+        values[param] = _param_text(definition.name, param, kind, value)
+    text = PLACEHOLDER.sub(
+        lambda match: values.get(match.group(1), match.group(0)), definition.payload
+    )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _param_text(effect: str, param: str, kind: str, value: Any) -> str:
+    expected = {"string": str, "number": Decimal, "boolean": bool, "time": datetime}.get(kind)
+    if expected is not None and not isinstance(value, expected):
+        raise FunctionError(f"parameter {param!r} of custom effect {effect!r} must be a {kind}")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _effect(name: str, signatures: list[str], impl: Any, doc: str, example: str) -> FunctionDef:
+    return FunctionDef(
+        name=name,
+        overloads=tuple(overload(sig, impl, style=STYLE_CONTEXT) for sig in signatures),
+        doc=doc,
+        family="effects",
+        examples=(Example(example, note="records an effect"),),
+        pure=False,
+        needs_run=True,
+        host=True,
+    )
+
+
+EFFECTS: tuple[FunctionDef, ...] = (
+    _effect(
+        "setDiscount",
+        [
+            "(name: String, value: Decimal) -> Null",
+            "(name: String, value: Decimal, scope: String) -> Null",
+        ],
+        set_discount,
+        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope.",
+        '["setDiscount", "10% off", ["*", [".", "Session", "Total"], 0.1]]',
+    ),
+    _effect(
+        "setDiscountPerItem",
+        [
+            "(name: String, item: Map, value: Decimal) -> Null",
+            "(name: String, item: Map, value: Decimal, scope: String) -> Null",
+        ],
+        set_discount_per_item,
+        "Discount one cart item (one unit when cart items are flattened): scope price, additionalCosts or itemTotal. Capped at what is left of the item.",
+        '["map", [".", "Session", "CartItems"], [["Item"], ["setDiscountPerItem", "5 off", [".", "Item"], 5]]]',
+    ),
+    _effect(
+        "setDiscountPerItemProRata",
+        [
+            "(name: String, items: List, total: Decimal) -> Null",
+            "(name: String, items: List, total: Decimal, scope: String) -> Null",
+        ],
+        set_discount_per_item_pro_rata,
+        "Spread one discount over the listed cart items in proportion to their value; the parts add up to the whole to the cent.",
+        '["setDiscountPerItemProRata", "10 off kitchen", [".", "KitchenItems"], 10]',
+    ),
+    _effect(
+        "setDiscountPerAdditionalCost",
+        ["(name: String, cost: String, value: Decimal) -> Null"],
+        set_discount_per_additional_cost,
+        "Discount a session-level additional cost by name.",
+        '["setDiscountPerAdditionalCost", "Free shipping", "shipping", [".", "Session", "AdditionalCosts", "shipping"]]',
+    ),
+    _effect(
+        "setDiscountPerAdditionalCostPerItem",
+        ["(name: String, item: Map, cost: String, value: Decimal) -> Null"],
+        set_discount_per_additional_cost_per_item,
+        "Discount an additional cost of one cart item.",
+        '["map", [".", "Session", "CartItems"], [["Item"], ["setDiscountPerAdditionalCostPerItem", "Free wrap", [".", "Item"], "wrapping", 1]]]',
+    ),
+    _effect(
+        "addFreeItem",
+        ["(sku: String, name: String) -> Null"],
+        add_free_item,
+        "Tell the shop to add a free item to the cart.",
+        '["addFreeItem", "GIFT-01", "Tote bag"]',
+    ),
+    _effect(
+        "showNotification",
+        ["(type: String, title: String, body: String) -> Null"],
+        show_notification,
+        "Show the customer a message (type info, warning, error, …). Allowed among failure effects.",
+        '["showNotification", "info", "Almost there", "Spend 10 more for free shipping"]',
+    ),
+    _effect(
+        "updateAttribute",
+        ["(path: String, value: Any) -> Null"],
+        update_attribute,
+        "Set a custom attribute of the profile or the session; stored unless the call is dry.",
+        '["updateAttribute", "Profile.Attributes.Tier", "gold"]',
+    ),
+    _effect(
+        "updateCartItemAttribute",
+        ["(item: Map, name: String, value: Any) -> Null"],
+        update_item_attribute,
+        "Set a custom attribute of one cart item; stored unless the call is dry.",
+        '["map", [".", "Session", "CartItems"], [["Item"], ["updateCartItemAttribute", [".", "Item"], "Promo", true]]]',
+    ),
+    _effect(
+        "customEffect",
+        ["(name: String, params: Any...) -> Null"],
+        custom_effect,
+        "Give a custom effect (defined with POST /v1/custom_effects), its params in declared order. Allowed among failure effects.",
+        '["customEffect", "sendSample", "SKU-9"]',
+    ),
+    _effect(
+        "customEffectPerItem",
+        ["(name: String, item: Map, params: Any...) -> Null"],
+        custom_effect_per_item,
+        "Give a per-item custom effect for one cart item.",
+        '["map", [".", "Session", "CartItems"], [["Item"], ["customEffectPerItem", "engrave", [".", "Item"], "A"]]]',
+    ),
+)
+
+EFFECT_NAMES = frozenset(function.key for function in EFFECTS)
+FAILURE_EFFECT_NAMES = frozenset({"shownotification", "customeffect", "customeffectperitem"})
+
+
+def engine_registry() -> Registry:
+    """Talang's core library plus carrot's effect functions."""
+    return default_registry().extend(*EFFECTS)

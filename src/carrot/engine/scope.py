@@ -1,0 +1,176 @@
+"""What rules read: the Talang scope built for one call from the session, the profile, the
+event, the application and the campaign. Every path is listed in docs/talang.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from carrot.domain.profile import CustomerProfile
+from carrot.domain.session import CustomerSession
+from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """The application settings the engine needs."""
+
+    id: int
+    currency: str
+    places: int
+    timezone: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    default_discount_scope: str = "sessionTotal"
+    default_item_scope: str = "price"
+    cascading: bool = False
+    flattened: bool = False
+    additional_cost_ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventView:
+    type: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Everything one Integration API call brings to the engine."""
+
+    application: ApplicationView
+    now: datetime
+    session: CustomerSession | None = None
+    profile: CustomerProfile | None = None
+    event: EventView | None = None
+
+
+def item_keys(session: CustomerSession | None, flattened: bool) -> list[tuple[ItemKey, int]]:
+    """Each cart line, or each unit of it when flattened, with the cart item index it comes from.
+    Returned units are left out: there is nothing left of them to discount."""
+    if session is None:
+        return []
+    keys = []
+    for position, item in enumerate(session.cart_items):
+        if flattened:
+            keys += [(ItemKey(position, unit), position) for unit in range(item.remaining_quantity)]
+        else:
+            keys.append((ItemKey(position), position))
+    return keys
+
+
+def cart_buckets(context: CallContext) -> CartBuckets:
+    session = context.session
+    app = context.application
+    if session is None:
+        return CartBuckets.of([], {}, app.places)
+    buckets = []
+    for key, position in item_keys(session, app.flattened):
+        item = session.cart_items[position]
+        units = 1 if app.flattened else item.remaining_quantity
+        buckets.append(
+            ItemBuckets(
+                key,
+                item.price * units,
+                {name: price * units for name, price in item.additional_costs.items()},
+            )
+        )
+    return CartBuckets.of(buckets, session.additional_costs, app.places)
+
+
+def build_scope(context: CallContext, buckets: CartBuckets | None = None) -> dict[str, Any]:
+    """The bindings every rule sees. With cascading discounts on, `buckets` (what is left after
+    earlier campaigns) supplies the Discounted… values."""
+    app = context.application
+    scope: dict[str, Any] = {
+        "Application": {"Id": app.id, "Attributes": app.attributes, "Currency": app.currency},
+        "Session": _session(context, buckets if app.cascading else None),
+        "Profile": _profile(context.profile),
+        "Event": _event(context.event),
+    }
+    return scope
+
+
+def _session(context: CallContext, buckets: CartBuckets | None) -> dict[str, Any]:
+    session = context.session
+    if session is None:
+        return {"Total": Decimal(0), "CartItemTotal": Decimal(0), "AdditionalCostTotal": Decimal(0),
+                "CartItems": [], "CouponCodes": [], "Identifiers": [], "Attributes": {},
+                "AdditionalCosts": {}, "ReferralCode": "", "State": "", "IsFirstSession": False,
+                "StoreIntegrationId": "", "IntegrationId": ""}  # fmt: skip
+    items = [
+        _item(context, key, position, buckets)
+        for key, position in item_keys(session, context.application.flattened)
+    ]
+    view: dict[str, Any] = {
+        "IntegrationId": session.integration_id,
+        "Total": session.total,
+        "CartItemTotal": session.cart_item_total,
+        "AdditionalCostTotal": session.additional_cost_total,
+        "CartItems": items,
+        "AdditionalCosts": dict(session.additional_costs),
+        "CouponCodes": list(session.coupon_codes),
+        "ReferralCode": session.referral_code,
+        "Identifiers": list(session.identifiers),
+        "State": session.state.value,
+        "IsFirstSession": session.first_session,
+        "StoreIntegrationId": session.store_integration_id or "",
+        "Attributes": dict(session.attributes),
+    }
+    if buckets is not None:
+        view["DiscountedTotal"] = buckets.total()
+        view["DiscountedCartItemTotal"] = buckets.cart_item_total()
+        view["DiscountedAdditionalCostTotal"] = buckets.additional_cost_total()
+    return view
+
+
+def _item(
+    context: CallContext, key: ItemKey, position: int, buckets: CartBuckets | None
+) -> dict[str, Any]:
+    assert context.session is not None
+    item = context.session.cart_items[position]
+    flattened = context.application.flattened
+    view: dict[str, Any] = {
+        "Name": item.name,
+        "SKU": item.sku,
+        "Quantity": 1 if flattened else item.remaining_quantity,
+        "Price": item.price,
+        "Category": item.category or "",
+        "Weight": item.weight,
+        "Height": item.height,
+        "Width": item.width,
+        "Length": item.length,
+        "Position": position,
+        "Attributes": dict(item.attributes),
+        "AdditionalCosts": dict(item.additional_costs),
+    }
+    if flattened:
+        view["SubPosition"] = key.sub_position
+    if buckets is not None:
+        left = buckets.item(key)
+        units = 1 if flattened else max(item.remaining_quantity, 1)
+        view["DiscountedPrice"] = (left.price / units) if left is not None else Decimal(0)
+    return view
+
+
+def _profile(profile: CustomerProfile | None) -> dict[str, Any]:
+    if profile is None:
+        return {
+            "IntegrationId": "",
+            "Attributes": {},
+            "TotalSales": Decimal(0),
+            "ClosedSessions": 0,
+        }
+    return {
+        "IntegrationId": profile.integration_id,
+        "Attributes": dict(profile.attributes),
+        "TotalSales": profile.total_sales,
+        "ClosedSessions": profile.closed_sessions,
+    }
+
+
+def _event(event: EventView | None) -> dict[str, Any]:
+    if event is None:
+        return {"Type": "", "Attributes": {}}
+    return {"Type": event.type, "Attributes": dict(event.attributes)}
