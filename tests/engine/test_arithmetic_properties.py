@@ -58,5 +58,5 @@ def test_discounts_never_exceed_the_cart_and_add_up(
             per_line[allocation.key.position] = (
                 per_line.get(allocation.key.position, Decimal(0)) + allocation.amount
             )
-    for position, given in per_line.items():
-        assert given <= items[position].total
+    for position, discounted in per_line.items():
+        assert discounted <= items[position].total
