@@ -58,7 +58,9 @@ def validation_problems(exc: RequestValidationError) -> list[Problem]:
             problems.append(Problem(title="Invalid value", details=message, pointer=pointer))
         else:
             parameter = path[0] if path else where
-            problems.append(Problem(title="Invalid parameter", details=message, parameter=parameter))
+            problems.append(
+                Problem(title="Invalid parameter", details=message, parameter=parameter)
+            )
     return problems
 
 

@@ -19,9 +19,7 @@ class SessionState(StrEnum):
 # Transitions allowed through an update of the session (returns and reopen have their
 # own endpoints and are checked there).
 UPDATE_TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
-    SessionState.OPEN: frozenset(
-        {SessionState.OPEN, SessionState.CLOSED, SessionState.CANCELLED}
-    ),
+    SessionState.OPEN: frozenset({SessionState.OPEN, SessionState.CLOSED, SessionState.CANCELLED}),
     SessionState.CLOSED: frozenset({SessionState.CANCELLED}),
     SessionState.PARTIALLY_RETURNED: frozenset({SessionState.CANCELLED}),
     SessionState.CANCELLED: frozenset(),
@@ -126,7 +124,9 @@ class CustomerSession:
     def additional_cost_total(self) -> Decimal:
         """Session-level additional costs plus those of every cart item."""
         session_costs = sum(self.additional_costs.values(), Decimal(0))
-        return session_costs + sum((item.additional_cost_total for item in self.cart_items), Decimal(0))
+        return session_costs + sum(
+            (item.additional_cost_total for item in self.cart_items), Decimal(0)
+        )
 
     @property
     def total(self) -> Decimal:

@@ -73,13 +73,13 @@ class ManagementCaller:
     allowed_application_ids: frozenset[int] | None
 
     def may_touch(self, application_id: int) -> bool:
-        return self.allowed_application_ids is None or application_id in self.allowed_application_ids
+        return (
+            self.allowed_application_ids is None or application_id in self.allowed_application_ids
+        )
 
     def check_application(self, application_id: int) -> None:
         if not self.may_touch(application_id):
-            raise Forbidden(
-                f"This management key may not access application {application_id}."
-            )
+            raise Forbidden(f"This management key may not access application {application_id}.")
 
 
 @dataclass(frozen=True)

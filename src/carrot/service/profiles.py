@@ -156,4 +156,3 @@ def delete_customer_data(db: Database, caller: IntegrationCaller, integration_id
         # Sessions before the profile: the same order as session updates, so no deadlock.
         store.lock_profile_sessions(conn, profile.id)
         store.delete_profile_everywhere(conn, profile.id)
-

@@ -34,7 +34,11 @@ class SessionFilter:
 
 
 def list_sessions(
-    db: Database, caller: ManagementCaller, application_id: int, where: SessionFilter, window: Window
+    db: Database,
+    caller: ManagementCaller,
+    application_id: int,
+    where: SessionFilter,
+    window: Window,
 ) -> list[CustomerSession]:
     columns = store.sessions.c
     conditions = []

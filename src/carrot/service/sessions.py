@@ -80,7 +80,9 @@ def update_customer_session(
         return dry_run.result  # type: ignore[no-any-return]
 
 
-def _checked(conn: sa.Connection, caller: IntegrationCaller, changes: SessionChanges) -> SessionChanges:
+def _checked(
+    conn: sa.Connection, caller: IntegrationCaller, changes: SessionChanges
+) -> SessionChanges:
     """Attributes and additional costs against their definitions; every problem at once."""
     problems: list[Problem] = []
     attributes = changes.attributes
@@ -107,9 +109,7 @@ def _checked(conn: sa.Connection, caller: IntegrationCaller, changes: SessionCha
         problems += _cost_problems(defined, changes.additional_costs or {}, items or [])
     if problems:
         raise BadRequest(problems[0].details, problems)
-    return SessionChanges(
-        **{**changes.__dict__, "attributes": attributes, "cart_items": items}
-    )
+    return SessionChanges(**{**changes.__dict__, "attributes": attributes, "cart_items": items})
 
 
 def _checked_item(
@@ -147,7 +147,9 @@ def _cost_problems(
             problems.append(_undefined_cost(name, pointer))
         elif kind == "item":
             problems.append(
-                Problem("Invalid value", f"Additional cost '{name}' is for cart items only.", pointer)
+                Problem(
+                    "Invalid value", f"Additional cost '{name}' is for cart items only.", pointer
+                )
             )
     for index, item in enumerate(items):
         for name in item.additional_costs:
@@ -157,7 +159,9 @@ def _cost_problems(
                 problems.append(_undefined_cost(name, pointer))
             elif kind == "session":
                 problems.append(
-                    Problem("Invalid value", f"Additional cost '{name}' is for sessions only.", pointer)
+                    Problem(
+                        "Invalid value", f"Additional cost '{name}' is for sessions only.", pointer
+                    )
                 )
     return problems
 
@@ -546,8 +550,7 @@ def _apply_return(
             "profile_id": session.profile_id,
             "created": when,
             "returned_cart_items": [
-                {"position": item.position, "quantity": quantity}
-                for item, quantity in quantities
+                {"position": item.position, "quantity": quantity} for item, quantity in quantities
             ],
             "idempotency_key": idempotency_key or None,
         },
@@ -562,9 +565,7 @@ def _apply_return(
     )
 
 
-def _quantities(
-    cart: list[CartItem], items: list[ReturnedItem]
-) -> list[tuple[ReturnedItem, int]]:
+def _quantities(cart: list[CartItem], items: list[ReturnedItem]) -> list[tuple[ReturnedItem, int]]:
     """Each returned position with the quantity it returns; all of what remains when omitted."""
     problems = []
     result = []

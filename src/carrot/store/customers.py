@@ -347,7 +347,9 @@ def insert_return(conn: sa.Connection, values: dict[str, Any]) -> Any:
 
 def find_return_by_key(conn: sa.Connection, session_id: int, key: str) -> Any:
     return conn.execute(
-        sa.select(returns).where(returns.c.session_id == session_id, returns.c.idempotency_key == key)
+        sa.select(returns).where(
+            returns.c.session_id == session_id, returns.c.idempotency_key == key
+        )
     ).first()
 
 

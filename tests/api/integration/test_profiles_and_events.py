@@ -13,7 +13,9 @@ def define(mgmt: Api, **attribute: Any) -> None:
     assert response.status_code == 201, response.text
 
 
-def test_profile_update_sets_attributes_and_creates_the_profile(integration: Api, mgmt: Api) -> None:
+def test_profile_update_sets_attributes_and_creates_the_profile(
+    integration: Api, mgmt: Api
+) -> None:
     define(mgmt, entity="CustomerProfile", name="Tier", type="string")
     define(mgmt, entity="CustomerProfile", name="Age", type="number")
     response = integration.put(
@@ -54,10 +56,12 @@ def test_bulk_profile_update_is_all_or_nothing(integration: Api, mgmt: Api) -> N
     define(mgmt, entity="CustomerProfile", name="Age", type="number")
     bad = integration.put(
         "/v2/customer_profiles",
-        json={"customerProfiles": [
-            {"integrationId": "a", "attributes": {"Age": 1}},
-            {"integrationId": "b", "attributes": {"Age": "x"}},
-        ]},
+        json={
+            "customerProfiles": [
+                {"integrationId": "a", "attributes": {"Age": 1}},
+                {"integrationId": "b", "attributes": {"Age": "x"}},
+            ]
+        },
     )
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["source"]["pointer"] == "/customerProfiles/1/attributes/Age"
@@ -88,8 +92,12 @@ def test_custom_event_is_recorded_with_checked_attributes(
     define(mgmt, entity="Event", eventType="viewed_product", name="sku", type="string")
     response = integration.post(
         "/v2/events?silent=no",
-        json={"profileId": "alice", "type": "viewed_product", "attributes": {"sku": "X1"},
-              "responseContent": ["customerProfile", "event"]},
+        json={
+            "profileId": "alice",
+            "type": "viewed_product",
+            "attributes": {"sku": "X1"},
+            "responseContent": ["customerProfile", "event"],
+        },
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -97,10 +105,13 @@ def test_custom_event_is_recorded_with_checked_attributes(
     assert body["event"]["attributes"] == {"sku": "X1"}
     assert body["customerProfile"]["integrationId"] == "alice"
     silent = integration.post(
-        "/v2/events", json={"profileId": "alice", "type": "viewed_product", "attributes": {"sku": "X2"}}
+        "/v2/events",
+        json={"profileId": "alice", "type": "viewed_product", "attributes": {"sku": "X2"}},
     )
     assert silent.status_code == 204
-    listed = mgmt.get(f"/v1/applications/{application['id']}/events/no_total?type=viewed_product").json()
+    listed = mgmt.get(
+        f"/v1/applications/{application['id']}/events/no_total?type=viewed_product"
+    ).json()
     assert [e["attributes"]["sku"] for e in listed["data"]] == ["X2", "X1"]
 
 
@@ -111,7 +122,10 @@ def test_event_errors(integration: Api, mgmt: Api) -> None:
         ({"profileId": "a", "type": "never_defined"}, "/type"),
         ({"type": "viewed_product"}, "/profileId"),
         ({"profileId": "a", "type": "viewed_product", "attributes": {"sku": 5}}, "/attributes/sku"),
-        ({"profileId": "a", "type": "viewed_product", "attributes": {"other": 5}}, "/attributes/other"),
+        (
+            {"profileId": "a", "type": "viewed_product", "attributes": {"other": 5}},
+            "/attributes/other",
+        ),
     ]
     for body, pointer in cases:
         response = integration.post("/v2/events?silent=no", json=body)

@@ -20,7 +20,10 @@ def closed_session(api: Api, session_id: str = "s1") -> None:
 
 
 def return_items(api: Api, session_id: str, items: list[dict[str, Any]], **kwargs: Any):
-    body = {"return": {"returnedCartItems": items}, "responseContent": ["customerSession", "customerProfile", "event", "previousReturns"]}
+    body = {
+        "return": {"returnedCartItems": items},
+        "responseContent": ["customerSession", "customerProfile", "event", "previousReturns"],
+    }
     return api.post(f"/v2/customer_sessions/{session_id}/returns", json=body, **kwargs)
 
 
@@ -52,15 +55,21 @@ def test_returning_more_than_remains_is_refused(integration: Api) -> None:
     closed_session(integration)
     response = return_items(integration, "s1", [{"position": 0, "quantity": 4}])
     assert response.status_code == 400
-    assert response.json()["errors"][0]["source"]["pointer"] == "/return/returnedCartItems/0/quantity"
-    assert integration.get("/v2/customer_sessions/s1").json()["customerSession"]["state"] == "closed"
+    assert (
+        response.json()["errors"][0]["source"]["pointer"] == "/return/returnedCartItems/0/quantity"
+    )
+    assert (
+        integration.get("/v2/customer_sessions/s1").json()["customerSession"]["state"] == "closed"
+    )
 
 
 def test_unknown_position_is_refused(integration: Api) -> None:
     closed_session(integration)
     response = return_items(integration, "s1", [{"position": 7}])
     assert response.status_code == 400
-    assert response.json()["errors"][0]["source"]["pointer"] == "/return/returnedCartItems/0/position"
+    assert (
+        response.json()["errors"][0]["source"]["pointer"] == "/return/returnedCartItems/0/position"
+    )
 
 
 def test_open_session_accepts_no_returns(integration: Api) -> None:
@@ -89,7 +98,9 @@ def test_cancelling_a_partially_returned_session_takes_back_what_remained(integr
     assert body["customerProfile"]["closedSessions"] == 0
 
 
-def test_reopen_moves_closed_to_open_and_takes_back_the_sale(integration: Api, mgmt: Api, application: dict[str, Any]) -> None:
+def test_reopen_moves_closed_to_open_and_takes_back_the_sale(
+    integration: Api, mgmt: Api, application: dict[str, Any]
+) -> None:
     closed_session(integration)
     response = integration.put("/v2/customer_sessions/s1/reopen")
     assert response.status_code == 200, response.text
@@ -98,7 +109,9 @@ def test_reopen_moves_closed_to_open_and_takes_back_the_sale(integration: Api, m
     assert session["state"] == "open"
     profile = integration.get("/v1/customer_profiles/p/inventory?profile=true").json()["profile"]
     assert (profile["closedSessions"], profile["totalSales"]) == (0, 0)
-    events = mgmt.get(f"/v1/applications/{application['id']}/events/no_total?type=talon_session_reopened")
+    events = mgmt.get(
+        f"/v1/applications/{application['id']}/events/no_total?type=talon_session_reopened"
+    )
     assert len(events.json()["data"]) == 1
     closed = put_session(integration, "s1", state="closed").json()
     assert closed["customerProfile"]["totalSales"] == 35

@@ -11,8 +11,13 @@ from tests.conftest import Api
 ALL = ["customerSession", "customerProfile", "event", "triggeredCampaigns", "ruleFailureReasons"]
 
 
-def put_session(api: Api, session_id: str, response_content: list[str] | None = None, **fields: Any):
-    body = {"customerSession": fields, "responseContent": ALL if response_content is None else response_content}
+def put_session(
+    api: Api, session_id: str, response_content: list[str] | None = None, **fields: Any
+):
+    body = {
+        "customerSession": fields,
+        "responseContent": ALL if response_content is None else response_content,
+    }
     return api.put(f"/v2/customer_sessions/{session_id}", json=body)
 
 
@@ -165,7 +170,9 @@ def test_cancelling_an_open_session(integration: Api) -> None:
 
 def test_additional_costs_add_to_the_total(integration: Api, mgmt: Api) -> None:
     for name, kind in (("shipping", "session"), ("packaging", "item")):
-        response = mgmt.post("/v1/additional_costs", json={"name": name, "title": name, "type": kind})
+        response = mgmt.post(
+            "/v1/additional_costs", json={"name": name, "title": name, "type": kind}
+        )
         assert response.status_code == 201, response.text
     session = put_session(
         integration,
@@ -181,7 +188,10 @@ def test_additional_costs_add_to_the_total(integration: Api, mgmt: Api) -> None:
 def test_undefined_additional_cost_is_refused(integration: Api) -> None:
     response = put_session(integration, "s1", additionalCosts={"shipping": {"price": 1}})
     assert response.status_code == 400
-    assert response.json()["errors"][0]["source"]["pointer"] == "/customerSession/additionalCosts/shipping"
+    assert (
+        response.json()["errors"][0]["source"]["pointer"]
+        == "/customerSession/additionalCosts/shipping"
+    )
     assert integration.get("/v2/customer_sessions/s1").status_code == 404
 
 
@@ -200,8 +210,10 @@ def test_second_session_of_a_profile_is_not_the_first(integration: Api) -> None:
 def test_dry_run_stores_nothing(integration: Api, mgmt: Api, application: dict[str, Any]) -> None:
     response = integration.put(
         "/v2/customer_sessions/s1?dry=true",
-        json={"customerSession": {"profileId": "ghost", "state": "closed", "cartItems": [item()]},
-              "responseContent": ALL},
+        json={
+            "customerSession": {"profileId": "ghost", "state": "closed", "cartItems": [item()]},
+            "responseContent": ALL,
+        },
     )
     assert response.status_code == 200
     assert response.json()["customerProfile"]["closedSessions"] == 1
@@ -233,25 +245,47 @@ def test_now_requires_dry(integration: Api) -> None:
 def test_evaluable_campaign_ids_require_dry(integration: Api) -> None:
     response = put_session(integration, "s1", evaluableCampaignIds=[1])
     assert response.status_code == 400
-    assert response.json()["errors"][0]["source"]["pointer"] == "/customerSession/evaluableCampaignIds"
+    assert (
+        response.json()["errors"][0]["source"]["pointer"] == "/customerSession/evaluableCampaignIds"
+    )
 
 
 @pytest.mark.parametrize(
     ("fields", "pointer"),
     [
-        ({"cartItems": [{"sku": "a", "price": "abc", "quantity": 1}]}, "/customerSession/cartItems/0/price"),
-        ({"cartItems": [{"sku": "a", "price": -1, "quantity": 1}]}, "/customerSession/cartItems/0/price"),
-        ({"cartItems": [{"sku": "a", "price": 1, "quantity": 0}]}, "/customerSession/cartItems/0/quantity"),
-        ({"cartItems": [{"sku": "", "price": 1, "quantity": 1}]}, "/customerSession/cartItems/0/sku"),
+        (
+            {"cartItems": [{"sku": "a", "price": "abc", "quantity": 1}]},
+            "/customerSession/cartItems/0/price",
+        ),
+        (
+            {"cartItems": [{"sku": "a", "price": -1, "quantity": 1}]},
+            "/customerSession/cartItems/0/price",
+        ),
+        (
+            {"cartItems": [{"sku": "a", "price": 1, "quantity": 0}]},
+            "/customerSession/cartItems/0/quantity",
+        ),
+        (
+            {"cartItems": [{"sku": "", "price": 1, "quantity": 1}]},
+            "/customerSession/cartItems/0/sku",
+        ),
         ({"cartItems": [{"price": 1, "quantity": 1}]}, "/customerSession/cartItems/0/sku"),
-        ({"cartItems": [{"sku": "a", "price": 1, "quantity": 1}] * 1001}, "/customerSession/cartItems"),
-        ({"cartItems": [{"sku": "a", "price": 1, "quantity": 5001}] * 2}, "/customerSession/cartItems"),
+        (
+            {"cartItems": [{"sku": "a", "price": 1, "quantity": 1}] * 1001},
+            "/customerSession/cartItems",
+        ),
+        (
+            {"cartItems": [{"sku": "a", "price": 1, "quantity": 5001}] * 2},
+            "/customerSession/cartItems",
+        ),
         ({"identifiers": ["1", "2", "3", "4", "5", "6"]}, "/customerSession/identifiers"),
         ({"referralCode": "x" * 101}, "/customerSession/referralCode"),
         ({"state": "lost"}, "/customerSession/state"),
         ({"attributes": {"unknownAttribute": 1}}, "/customerSession/attributes/unknownAttribute"),
-        ({"cartItems": [{"sku": "a", "price": 1, "quantity": 1, "attributes": {"nope": 1}}]},
-         "/customerSession/cartItems/0/attributes/nope"),
+        (
+            {"cartItems": [{"sku": "a", "price": 1, "quantity": 1, "attributes": {"nope": 1}}]},
+            "/customerSession/cartItems/0/attributes/nope",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(
@@ -269,7 +303,9 @@ def test_bad_input_names_the_field_and_changes_nothing(
 
 def test_invalid_json_is_a_400(integration: Api) -> None:
     response = integration.put(
-        "/v2/customer_sessions/s1", content=b"{not json", headers={"Content-Type": "application/json"}
+        "/v2/customer_sessions/s1",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["errors"]
@@ -288,11 +324,18 @@ def test_nan_price_is_refused(integration: Api) -> None:
 def test_typed_session_attributes_are_checked(integration: Api, mgmt: Api) -> None:
     created = mgmt.post(
         "/v1/attributes",
-        json={"entity": "CustomerSession", "name": "ShippingCity", "title": "Shipping city", "type": "string"},
+        json={
+            "entity": "CustomerSession",
+            "name": "ShippingCity",
+            "title": "Shipping city",
+            "type": "string",
+        },
     )
     assert created.status_code == 201, created.text
     ok = put_session(integration, "s1", attributes={"ShippingCity": "Berlin"})
     assert ok.json()["customerSession"]["attributes"] == {"ShippingCity": "Berlin"}
     wrong = put_session(integration, "s1", attributes={"ShippingCity": 12})
     assert wrong.status_code == 400
-    assert wrong.json()["errors"][0]["source"]["pointer"] == "/customerSession/attributes/ShippingCity"
+    assert (
+        wrong.json()["errors"][0]["source"]["pointer"] == "/customerSession/attributes/ShippingCity"
+    )

@@ -61,7 +61,9 @@ class NewCustomerSessionV2(WireModel):
     profile_id: Annotated[str, Field(max_length=1000)] | None = None
     store_integration_id: IntegrationId | None = None
     evaluable_campaign_ids: list[int] | None = None
-    coupon_codes: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=100)] | None = None
+    coupon_codes: (
+        Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=100)] | None
+    ) = None
     referral_code: Annotated[str, Field(max_length=100)] | None = None
     loyalty_cards: Annotated[list[Text], Field(max_length=100)] | None = None
     state: SessionState | None = None
@@ -128,7 +130,9 @@ class ReturnedCartItem(WireModel):
 
 
 class NewReturn(WireModel):
-    returned_cart_items: Annotated[list[ReturnedCartItem], Field(min_length=1, max_length=MAX_CART_ITEMS)]
+    returned_cart_items: Annotated[
+        list[ReturnedCartItem], Field(min_length=1, max_length=MAX_CART_ITEMS)
+    ]
 
 
 class ReturnIntegrationRequest(WireModel):
