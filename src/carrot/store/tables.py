@@ -220,3 +220,112 @@ returns = sa.Table(
     sa.Column("idempotency_key", sa.String(255), nullable=True),
     sa.UniqueConstraint("application_id", "session_id", "idempotency_key"),
 )
+
+# --- campaigns -------------------------------------------------------------------------
+
+# The version of an application's evaluation tree (Talon.One's CampaignSet), bumped by every
+# change to it; created with the application's root evaluation group.
+campaign_sets = sa.Table(
+    "campaign_sets",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+    sa.Column("updated", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("application_id"),
+)
+
+campaign_evaluation_groups = sa.Table(
+    "campaign_evaluation_groups",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    # NULL for the application's root group. Not cascading: a group with subgroups is kept.
+    sa.Column(
+        "parent_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        sa.ForeignKey("campaign_evaluation_groups.id"),
+        nullable=True,
+    ),
+    # Campaigns and subgroups share one ordering inside their parent group.
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("evaluation_mode", sa.String(20), nullable=False),
+    sa.Column("evaluation_scope", sa.String(20), nullable=False),
+    sa.Column("locked", sa.Boolean(), nullable=False),
+    sa.Index(None, "application_id", "parent_id"),
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    # Not cascading: a group that holds campaigns cannot be deleted.
+    sa.Column(
+        "evaluation_group_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        sa.ForeignKey("campaign_evaluation_groups.id"),
+        nullable=False,
+    ),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("updated", UtcDateTime(), nullable=False),
+    sa.Column("user_id", sa.BigInteger(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("start_time", UtcDateTime(), nullable=True),
+    sa.Column("end_time", UtcDateTime(), nullable=True),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("tags", JsonDocument, nullable=False),
+    sa.Column("features", JsonDocument, nullable=False),
+    sa.Column("limits", JsonDocument, nullable=False),
+    sa.Column("coupon_settings", JsonDocument, nullable=True),
+    sa.Column("referral_settings", JsonDocument, nullable=True),
+    sa.Column("linked_store_ids", JsonDocument, nullable=False),
+    sa.Column("campaign_groups", JsonDocument, nullable=False),
+    # One of the campaign's rulesets (no foreign key: rulesets point at their campaign).
+    sa.Column("active_ruleset_id", sa.BigInteger(), nullable=True),
+    sa.Index(None, "application_id", "evaluation_group_id"),
+)
+
+rulesets = sa.Table(
+    "rulesets",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("campaign_id", "campaigns.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("user_id", sa.BigInteger(), nullable=False),
+    sa.Column("rules", JsonDocument, nullable=False),
+    sa.Column("strikethrough_rules", JsonDocument, nullable=False),
+    sa.Column("bindings", JsonDocument, nullable=False),
+    sa.Column("rb_version", sa.String(100), nullable=False, server_default=""),
+    sa.Column("activated_at", UtcDateTime(), nullable=True),
+    sa.Index(None, "application_id", "campaign_id"),
+)
+
+custom_effects = sa.Table(
+    "custom_effects",
+    metadata,
+    _id(),
+    _ref("account_id", "accounts.id"),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("modified", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.BigInteger(), nullable=False),
+    sa.Column("modified_by", sa.BigInteger(), nullable=True),
+    # Empty: every application of the account.
+    sa.Column("application_ids", JsonDocument, nullable=False),
+    sa.Column("is_per_item", sa.Boolean(), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("title", sa.String(1000), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("params", JsonDocument, nullable=False),
+    sa.UniqueConstraint("account_id", "name"),
+)

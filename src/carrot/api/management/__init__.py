@@ -10,7 +10,9 @@ from carrot.api.management import (
     api_keys,
     applications,
     attributes,
+    campaigns,
     customer_data,
+    rulesets,
 )
 
 router = APIRouter(prefix="/v1", tags=["management"])
@@ -19,3 +21,5 @@ router.include_router(api_keys.router)
 router.include_router(attributes.router)
 router.include_router(additional_costs.router)
 router.include_router(customer_data.router)
+router.include_router(campaigns.router)
+router.include_router(rulesets.router)
