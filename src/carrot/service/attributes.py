@@ -20,38 +20,14 @@ from carrot.service.keys import ManagementCaller
 from carrot.store import tables
 from carrot.store.db import Database
 
-ENTITIES = (
-    "Application",
-    "Campaign",
-    "CustomerProfile",
-    "CustomerSession",
-    "CartItem",
-    "Coupon",
-    "Event",
-    "Giveaway",
-    "LoyaltyCard",
-    "Referral",
-    "Store",
-)
-TYPES = (
-    "string",
-    "number",
-    "boolean",
-    "time",
-    "location",
-    "(list string)",
-    "(list number)",
-    "(list time)",
-    "(list location)",
-)
-
 # Attribute and additional cost names are written into rules as paths
 # ([".", "Profile", "Attributes", name]), so they are identifiers: a letter or underscore,
 # then letters, digits and underscores.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-
-
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"  # date and time
+    r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"  # fraction and offset
+)
 IDENTIFIER_RULE = (
     "{what} name starts with a letter or underscore and holds only letters, digits and underscores."
 )
@@ -192,7 +168,8 @@ def invalid(problems: list[Problem]) -> BadRequest:
     """One BadRequest carrying all the problems found."""
     message = problems[0].details
     if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more problems)"
+        more = len(problems) - 1
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return BadRequest(message, problems)
 
 

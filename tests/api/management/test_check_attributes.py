@@ -116,6 +116,7 @@ def test_wrong_type_names_expected_and_given(
         "2024-01-01T25:00:00Z",
         "yesterday",
         "0001-01-01T00:00:00+01:00",
+        "２０２４-01-01T00:00:00Z",
     ],
 )
 def test_time_must_be_rfc_3339(db: Database, value: str) -> None:
