@@ -138,6 +138,21 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class CampaignQuery:
+    """The filters of GET …/campaigns. `frontend_state` is one of FrontendState's values or
+    "enabled" (every enabled campaign, whatever its schedule)."""
+
+    frontend_state: str | None = None
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    created_before: datetime | None = None
+    created_after: datetime | None = None
+    campaign_group_id: int | None = None
+    store_id: int | None = None
+    template_id: int | None = None
+
+
+@dataclass(frozen=True)
 class EvaluationGroup:
     """A node of the application's evaluation tree; the root has no parent."""
 

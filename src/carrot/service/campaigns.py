@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
-from carrot.domain.campaign import Campaign, CampaignState, CampaignType
+from carrot.domain.campaign import Campaign, CampaignQuery, CampaignState, CampaignType
 from carrot.domain.errors import BadRequest, NotFound, Problem
 from carrot.service.applications import _duplicate_limits
 from carrot.service.attributes import attribute_problems, invalid, json_pointer
@@ -105,18 +105,13 @@ def list_campaigns(
     db: Database,
     caller: ManagementCaller,
     application_id: int,
+    query: CampaignQuery,
     *,
-    state: str | None,
-    name: str | None,
-    tags: list[str],
     sort: str,
     page_size: int,
     skip: int,
 ) -> tuple[int, list[Campaign]]:
-    """`state` filters by frontendState, or by state for "enabled"; `name` by a substring in
-    any case; `tags` keeps campaigns with at least one of the tags."""
     caller.check_application(application_id)
-    query = store.CampaignQuery(frontend_state=state, name=name, tags=tuple(tags))
     with db.read() as conn:
         load_application(conn, caller.account_id, application_id)
         return store.list_campaigns(

@@ -4,20 +4,21 @@ the one read the engine needs (`load_evaluation_setup`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Row
 
 from carrot.domain.campaign import (
     ActiveCampaign,
     Binding,
     Campaign,
+    CampaignQuery,
     CampaignState,
     CampaignType,
     CustomEffect,
@@ -199,16 +200,6 @@ def group_from_row(row: Any) -> EvaluationGroup:
 # --- campaigns -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CampaignQuery:
-    """The filters of GET …/campaigns. `frontend_state` is one of FrontendState's values or
-    "enabled" (every enabled campaign, whatever its schedule)."""
-
-    frontend_state: str | None = None
-    name: str | None = None
-    tags: tuple[str, ...] = ()
-
-
 SORTS = {
     "created": (tables.campaigns.c.created, tables.campaigns.c.id),
     "-created": (tables.campaigns.c.created.desc(), tables.campaigns.c.id.desc()),
@@ -234,7 +225,18 @@ def list_campaigns(
     if query.name:
         where.append(sa.func.lower(campaigns.c.name).contains(query.name.lower(), autoescape=True))
     if query.tags:
-        where.append(_has_any_tag(conn, query.tags))
+        where.append(_holds_any(conn, campaigns.c.tags, query.tags))
+    if query.created_before is not None:
+        where.append(campaigns.c.created < query.created_before)
+    if query.created_after is not None:
+        where.append(campaigns.c.created > query.created_after)
+    if query.campaign_group_id is not None:
+        where.append(_holds_any(conn, campaigns.c.campaign_groups, (query.campaign_group_id,)))
+    if query.store_id is not None:
+        where.append(_holds_any(conn, campaigns.c.linked_store_ids, (query.store_id,)))
+    if query.template_id is not None:
+        # carrot has no campaign templates, so no campaign was created from one.
+        where.append(sa.false())
     total = conn.execute(
         sa.select(sa.func.count()).select_from(campaigns).where(*where)
     ).scalar_one()
@@ -258,12 +260,16 @@ def _in_frontend_state(state: str, now: datetime) -> sa.ColumnElement[bool]:
     return campaigns.c.state == state
 
 
-def _has_any_tag(conn: Connection, tags: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    tag_list = tables.campaigns.c.tags
+def _holds_any(
+    conn: Connection, column: sa.Column[Any], values: tuple[str | int, ...]
+) -> sa.ColumnElement[bool]:
+    """The JSON list in `column` holds at least one of the values."""
     if conn.dialect.name == "postgresql":
-        return tag_list.op("?|")(sa.cast(sa.literal(list(tags)), postgresql.ARRAY(sa.Text())))
-    element = sa.func.json_each(tag_list).table_valued("value")
-    return sa.exists(sa.select(1).select_from(element).where(element.c.value.in_(tags)))
+        return sa.or_(
+            *(column.op("@>")(sa.cast(sa.literal(json.dumps([value])), JSONB)) for value in values)
+        )
+    element = sa.func.json_each(column).table_valued("value")
+    return sa.exists(sa.select(1).select_from(element).where(element.c.value.in_(values)))
 
 
 def campaign_row(conn: Connection, application_id: int, campaign_id: int) -> Row[Any] | None:

@@ -287,6 +287,26 @@ def test_list_filters_by_state_name_and_tags(mgmt: Api, application: dict[str, A
     assert found(tags="sale", campaignState="running") == [running["id"]]
 
 
+def test_list_filters_by_creation_time_access_group_and_store(
+    mgmt: Api, application: dict[str, Any]
+) -> None:
+    first = create_campaign(mgmt, application, campaignGroups=[5], linkedStoreIds=[1, 2])
+    second = create_campaign(mgmt, application, campaignGroups=[6])
+
+    def found(**params: Any) -> list[int]:
+        page = mgmt.get(campaigns_url(application), params=params).json()
+        return [campaign["id"] for campaign in page["data"]]
+
+    assert found(createdAfter=first["created"]) == [second["id"]]
+    assert found(createdBefore=second["created"]) == [first["id"]]
+    assert found(createdAfter="2000-01-01T00:00:00+01:00") == [first["id"], second["id"]]
+    assert found(campaignGroupId=5) == [first["id"]]
+    assert found(storeId=2) == [first["id"]]
+    assert found(storeId=3) == []
+    # carrot has no campaign templates, so nothing was created from one.
+    assert found(templateId=1) == []
+
+
 def test_list_sorts_and_pages(mgmt: Api, application: dict[str, Any]) -> None:
     ids = {name: create_campaign(mgmt, application, name=name)["id"] for name in "bca"}
 
@@ -312,6 +332,8 @@ def test_list_sorts_and_pages(mgmt: Api, application: dict[str, Any]) -> None:
         ({"skip": -1}, "skip"),
         ({"name": "\u0000"}, "name"),
         ({"tags": "a,\u0000"}, "tags"),
+        ({"createdBefore": "yesterday"}, "createdBefore"),
+        ({"storeId": 0}, "storeId"),
     ],
 )
 def test_bad_list_parameters_are_a_400_naming_them(

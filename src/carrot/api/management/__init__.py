@@ -12,6 +12,7 @@ from carrot.api.management import (
     attributes,
     campaigns,
     customer_data,
+    evaluation_groups,
     rulesets,
 )
 
@@ -23,3 +24,4 @@ router.include_router(additional_costs.router)
 router.include_router(customer_data.router)
 router.include_router(campaigns.router)
 router.include_router(rulesets.router)
+router.include_router(evaluation_groups.router)

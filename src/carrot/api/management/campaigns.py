@@ -27,7 +27,9 @@ from carrot.api.management.models import (
 )
 from carrot.api.wire import WireModel, number, timestamp
 from carrot.domain import campaign as domain
+from carrot.domain.errors import BadRequest, Problem
 from carrot.service import campaigns
+from carrot.service.attributes import parse_rfc3339
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller
 from carrot.store.db import Database
@@ -159,19 +161,28 @@ def list_campaigns(
     campaign_state: Annotated[CampaignStateFilter | None, Query(alias="campaignState")] = None,
     name: QueryText = None,
     tags: QueryText = None,
+    created_before: Annotated[QueryText, Query(alias="createdBefore")] = None,
+    created_after: Annotated[QueryText, Query(alias="createdAfter")] = None,
+    campaign_group_id: Annotated[
+        int | None, Query(alias="campaignGroupId", ge=1, le=INT64_MAX)
+    ] = None,
+    store_id: Annotated[int | None, Query(alias="storeId", ge=1, le=INT64_MAX)] = None,
+    template_id: Annotated[int | None, Query(alias="templateId", ge=1, le=INT64_MAX)] = None,
     caller: ManagementCaller = Depends(management_caller),
     db: Database = Depends(database),
 ) -> CampaignPage:
-    total, found = campaigns.list_campaigns(
-        db,
-        caller,
-        application_id,
-        state=campaign_state,
+    query = domain.CampaignQuery(
+        frontend_state=campaign_state,
         name=name,
-        tags=[tag.strip() for tag in (tags or "").split(",") if tag.strip()],
-        sort=sort,
-        page_size=page_size,
-        skip=skip,
+        tags=tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()),
+        created_before=_query_time(created_before, "createdBefore"),
+        created_after=_query_time(created_after, "createdAfter"),
+        campaign_group_id=campaign_group_id,
+        store_id=store_id,
+        template_id=template_id,
+    )
+    total, found = campaigns.list_campaigns(
+        db, caller, application_id, query, sort=sort, page_size=page_size, skip=skip
     )
     now = utcnow()
     return CampaignPage(
@@ -247,6 +258,18 @@ def copy_campaign(
     return CampaignPage(
         total_result_size=len(copies), data=[campaign_wire(campaign, now) for campaign in copies]
     )
+
+
+def _query_time(text: str | None, parameter: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_rfc3339(text)
+    except ValueError as error:
+        details = f"The time {error}."
+        raise BadRequest(
+            details, [Problem("Invalid parameter", details, parameter=parameter)]
+        ) from None
 
 
 def settings(body: NewCampaign) -> campaigns.CampaignSettings:
