@@ -11,6 +11,7 @@ from carrot.api.management import (
     applications,
     attributes,
     campaigns,
+    custom_effects,
     customer_data,
     evaluation_groups,
     rulesets,
@@ -25,3 +26,4 @@ router.include_router(customer_data.router)
 router.include_router(campaigns.router)
 router.include_router(rulesets.router)
 router.include_router(evaluation_groups.router)
+router.include_router(custom_effects.router)
