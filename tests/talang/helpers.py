@@ -70,7 +70,9 @@ def run(expr: Any, scope: Any = None, registry: Registry | None = None, **option
     return compiled[1]
 
 
-def error_of(expr: Any, scope: Any = None, registry: Registry | None = None, **options: Any) -> TalangError:
+def error_of(
+    expr: Any, scope: Any = None, registry: Registry | None = None, **options: Any
+) -> TalangError:
     """The error `expr` raises (both evaluators must raise the same one)."""
     with pytest.raises(TalangError) as caught:
         run(expr, scope, registry, **options)

@@ -370,7 +370,11 @@ DOCUMENTED: list[tuple[str, Any, Any]] = [
     ('(lastName "Alex Unger")', None, "Unger"),
     ('(lastName "Mr Foo Bar")', None, "Bar"),
     ('(list "Hello World" "Hello Universe")', None, ["Hello World", "Hello Universe"]),
-    ('(map (list "World" "Universe") x (+ "Hello " (. x)))', None, ["Hello World", "Hello Universe"]),
+    (
+        '(map (list "World" "Universe") x (+ "Hello " (. x)))',
+        None,
+        ["Hello World", "Hello Universe"],
+    ),
     (
         '(map (list "World" "Universe") ((x) (+ "Hello " (. x))))',
         None,

@@ -357,6 +357,7 @@ class Checker:
         forms = tuple(b.form for b in bindings[0][1])
         same_shape = [(o, b) for o, b in bindings if tuple(x.form for x in b) == forms]
         checked = [self.argument(expr, bound, path, depth) for bound in same_shape[0][1]]
+        _distinct_keys(function, checked, same_shape[0][1], path)
         fitting = [(o, b) for o, b in same_shape if _fits(b, checked)]
         if not fitting:
             raise self.type_error(function, same_shape, checked)
@@ -483,6 +484,19 @@ class Checker:
             f"got {describe_node(node)}",
             node.path,
         )
+
+
+def _distinct_keys(
+    function: FunctionDef, checked: list[Arg], bound: list[_Bound], path: str
+) -> None:
+    seen: set[str] = set()
+    for arg, b in zip(checked, bound, strict=True):
+        if isinstance(arg, PairNode):
+            if arg.key in seen:
+                raise TalangCheckError(
+                    f"`{function.name}` has the key `{arg.key}` twice", f"{path}[{b.index}]"
+                )
+            seen.add(arg.key)
 
 
 def _kinds(arg: Arg) -> int:

@@ -110,9 +110,15 @@ def _constant(value: Any) -> Code:
 
 
 class Compiler:
-    def __init__(self, registry: Registry, limits: Limits) -> None:
+    """Compiles checked nodes. With `report_constant_failures=False`, a constant part that
+    fails is left to fail at run time (the property tests compare evaluators that way)."""
+
+    def __init__(
+        self, registry: Registry, limits: Limits, report_constant_failures: bool = True
+    ) -> None:
         self.registry = registry
         self.limits = limits
+        self.report_constant_failures = report_constant_failures
 
     def compile(self, node: Node, recovering: bool = False) -> Code:
         if isinstance(node, Const):
@@ -183,7 +189,7 @@ class Compiler:
         except StepLimitError:
             raise
         except TalangRuntimeError as error:
-            if recovering:
+            if recovering or not self.report_constant_failures:
                 return Code(fn)
             raise TalangCheckError(error.message, error.path) from None
 
@@ -378,7 +384,9 @@ def path_reader(keys: list[str], path: str) -> Thunk:
         def read1(frame: Frame) -> Any:
             value: Any = frame.get(first)
             kind = type(value)
-            if kind is Decimal or kind is str or kind is bool or kind is dict or kind is list:
+            if kind is str or kind is bool or kind is dict or kind is list:
+                return value
+            if kind is Decimal and value.is_finite():
                 return value
             if value is None:
                 raise missing(frame)
@@ -394,7 +402,9 @@ def path_reader(keys: list[str], path: str) -> Thunk:
             if type(outer) is dict:
                 value: Any = outer.get(second)
                 kind = type(value)
-                if kind is Decimal or kind is str or kind is bool or kind is dict or kind is list:
+                if kind is str or kind is bool or kind is dict or kind is list:
+                    return value
+                if kind is Decimal and value.is_finite():
                     return value
                 if value is not None:
                     return _normalise(value, path)

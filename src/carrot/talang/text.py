@@ -15,7 +15,9 @@ decides:
 * a whole expression that is one unquoted word is a call when the word is not a number,
   Boolean or time: `and` is `(and)`, while `1` is the number and `"Hello"` the String;
 * the keys of a path `(. Session Total)` are names and stay Strings, even `True` or `2`
-  (the reference looks keys up by their original text);
+  (the reference looks keys up by their original text). A key is looked up by its text, so
+  the JSON `[".", "Map", 2]` prints as `(. Map 2)` and reads back as `[".", "Map", "2"]`,
+  which reads the same key;
 * malformed text (an unclosed parenthesis or quote, a stray `)`, `()`) is an error instead of
   being silently cut short.
 """
@@ -186,8 +188,16 @@ def _print_list(expr: list[Any] | tuple[Any, ...], path: str, depth: int) -> str
             "a list must start with a function name or a block, not " + _json_kind(head),
             f"{path}[0]",
         )
+    in_path = head == PATH_FUNCTION
     for index in range(1, len(expr)):
-        parts.append(_print(expr[index], f"{path}[{index}]", depth + 1))
+        item = expr[index]
+        item_path = f"{path}[{index}]"
+        if in_path and isinstance(item, str):
+            parts.append(_print_name(item))
+        elif in_path and _is_time_literal(item):
+            parts.append(_print_list(item, item_path, depth + 1))
+        else:
+            parts.append(_print(item, item_path, depth + 1))
     return "(" + " ".join(parts) + ")"
 
 

@@ -132,7 +132,9 @@ def kind_name_of(value: Any) -> str:
 def to_value(value: Any) -> Any:
     """Normalise one value read from the scope; containers keep their elements as given."""
     kind = type(value)
-    if kind is Decimal or kind is str or kind is bool or kind is list or kind is dict:
+    if kind is str or kind is bool or kind is list or kind is dict:
+        return value
+    if kind is Decimal and value.is_finite():
         return value
     if value is None:
         return None
@@ -149,7 +151,7 @@ def _to_value_slow(value: Any) -> Any:
             raise FunctionError(f"the number {value} is not finite; Talang numbers are exact")
         return Decimal(str(value))
     if isinstance(value, Decimal):
-        return Decimal(value)
+        return check_decimal(Decimal(value))
     if isinstance(value, str):
         return str(value)
     if isinstance(value, datetime):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from carrot.talang.errors import FunctionError
 from carrot.talang.registry import STYLE_FRAME, Example, FunctionDef, overload
 from carrot.talang.runtime import Frame, PairArg
 
@@ -13,12 +12,8 @@ FAMILY = "maps"
 
 
 def key_values(frame: Frame, *pairs: PairArg) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for position, pair in enumerate(pairs, 1):
-        if pair.key in result:
-            raise FunctionError(f"`kv` has the key `{pair.key}` twice", argument=position)
-        result[pair.key] = pair.value(frame)
-    return result
+    """Keys are distinct: the checker refuses a key given twice."""
+    return {pair.key: pair.value(frame) for pair in pairs}
 
 
 FUNCTIONS = (

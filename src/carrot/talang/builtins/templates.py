@@ -20,7 +20,6 @@ from carrot.talang.runtime import TEMPLATES, CallSite, ExprArg, Frame, TemplateB
 from carrot.talang.types import kinds_name, parse_kinds
 
 FAMILY = "templates"
-MAX_SUBSTITUTION_ROUNDS = 16
 _SIGNATURE = re.compile(r"\s*([^\s(]+)\s*\((.*)\)\s*([\w|]*)\s*")
 
 
@@ -115,28 +114,14 @@ def _find(frame: Frame, name: str, kinds: list[int]) -> Template:
 
 
 def substitute(body: Any, args: list[Any]) -> Any:
-    """Replace `["#", i]` with the i-th argument until none is left."""
-    for _ in range(MAX_SUBSTITUTION_ROUNDS):
-        replaced, changed = _replace(body, args)
-        if not changed:
-            return replaced
-        body = replaced
-    raise FunctionError("the template's placeholders keep producing placeholders")
-
-
-def _replace(expr: Any, args: list[Any]) -> tuple[Any, bool]:
-    if not isinstance(expr, list | tuple) or not expr:
-        return expr, False
-    index = _placeholder(expr)
+    """Replace `["#", i]` with the i-th argument. One pass suffices: an argument cannot hold
+    a placeholder, since `#` is refused outside a template body."""
+    if not isinstance(body, list | tuple) or not body:
+        return body
+    index = _placeholder(body)
     if index is not None and index < len(args):
-        return args[index], True
-    changed = False
-    items = []
-    for item in expr:
-        new, item_changed = _replace(item, args)
-        items.append(new)
-        changed = changed or item_changed
-    return items, changed
+        return args[index]
+    return [substitute(item, args) for item in body]
 
 
 def _placeholder(expr: list[Any] | tuple[Any, ...]) -> int | None:

@@ -21,7 +21,7 @@ from carrot.talang.timelayout import LayoutError, format_time, parse_time
 from carrot.talang.types import DECIMAL_CONTEXT, time_text
 
 FAMILY = "time"
-SECONDS_PER_DAY = Decimal(86_400)
+MICROSECONDS_PER_DAY = Decimal(86_400_000_000)
 DURATION_UNITS = ("days", "hours", "minutes")
 
 
@@ -87,8 +87,8 @@ def minute(time: datetime) -> str:
 
 
 def days_in(delta: timedelta) -> Decimal:
-    seconds = Decimal(delta.days * 86_400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
-    return DECIMAL_CONTEXT.divide(seconds, SECONDS_PER_DAY)
+    microseconds = delta // timedelta(microseconds=1)
+    return DECIMAL_CONTEXT.divide(Decimal(microseconds), MICROSECONDS_PER_DAY)
 
 
 def days_from_now(frame: Frame, time: datetime) -> Decimal:

@@ -1,0 +1,329 @@
+"""Properties: text and JSON convert without loss, arithmetic is exact, and compiled closures
+give exactly what the plain tree walk gives, for random well-typed expressions."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from carrot.talang import TalangError, default_registry, evaluate, parse_text, to_text
+from carrot.talang.checker import DEFAULT_LIMITS, Checker
+from carrot.talang.compiler import Compiled, Compiler
+from carrot.talang.walker import Walker
+from tests.talang.helpers import utc
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# ---- text <-> JSON ---------------------------------------------------------------------
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+_TRICKY = st.sampled_from(
+    [
+        "",
+        " ",
+        "(",
+        ")",
+        '"',
+        "'",
+        "\\",
+        '\\"',
+        "a\\",
+        "true",
+        "FALSE",
+        "1",
+        "-2.5",
+        ".5",
+        "2024-01-01T00:00:00Z",
+        "2024-13-01T00:00:00Z",
+        "Hello World",
+        "a\nb",
+        "noop",
+    ]
+)
+_STRINGS = st.one_of(_TEXT, _TRICKY)
+_NUMBERS = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=4, min_value=-(10**9), max_value=10**9
+    ),
+)
+_TIMES = st.sampled_from(
+    ["2024-01-31T09:30:00Z", "2006-01-02T15:04:05+02:00", "2024-02-29T23:59:59.5-07:30"]
+).map(lambda t: ["parseTime", t])
+_LITERALS = st.one_of(_STRINGS, _NUMBERS, st.booleans(), _TIMES)
+
+
+def _trees(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    calls = st.tuples(_STRINGS, st.lists(children, max_size=4)).map(
+        lambda parts: [parts[0], *parts[1]]
+    )
+    blocks = st.tuples(calls, st.lists(children, max_size=3)).map(
+        lambda parts: [parts[0], *parts[1]]
+    )
+    paths = st.lists(st.one_of(_STRINGS, calls), min_size=1, max_size=3).map(
+        lambda keys: [".", *keys]
+    )
+    return st.one_of(calls, blocks, paths)
+
+
+TREES = st.one_of(_LITERALS, st.recursive(_LITERALS, _trees, max_leaves=25))
+
+
+def same_tree(left: Any, right: Any) -> bool:
+    """Numbers compare by value whatever their Python type; everything else exactly."""
+    number = (int, Decimal)
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, number) and isinstance(right, number):
+        return bool(left == right)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_tree, left, right))
+    return type(left) is type(right) and left == right
+
+
+@SETTINGS
+@given(TREES)
+def test_json_survives_text_and_back(expr: Any) -> None:
+    text = to_text(expr)
+    again = parse_text(text)
+    assert same_tree(again, expr), (expr, text, again)
+    assert to_text(again) == text
+
+
+# ---- exact arithmetic ------------------------------------------------------------------
+
+MONEY = st.decimals(
+    min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+)
+SMALL_MONEY = st.decimals(
+    min_value=-(10**5), max_value=10**5, places=2, allow_nan=False, allow_infinity=False
+)
+
+
+@SETTINGS
+@given(MONEY, MONEY)
+def test_addition_and_subtraction_are_exact(a: Decimal, b: Decimal) -> None:
+    assert evaluate(["+", a, b]) == a + b
+    assert evaluate(["-", [".", "A"], [".", "B"]], {"A": a, "B": b}) == a - b
+    assert evaluate(["-", ["+", a, b], b]) == a
+
+
+@SETTINGS
+@given(SMALL_MONEY, SMALL_MONEY)
+def test_multiplication_is_exact(a: Decimal, b: Decimal) -> None:
+    assert evaluate(["*", [".", "A"], [".", "B"]], {"A": a, "B": b}) == a * b
+
+
+@SETTINGS
+@given(st.lists(st.tuples(MONEY, st.integers(min_value=0, max_value=100)), max_size=30))
+def test_a_cart_total_is_exact(lines: list[tuple[Decimal, int]]) -> None:
+    items = [{"Price": price, "Quantity": quantity} for price, quantity in lines]
+    total = evaluate(
+        ["sum", [".", "Items"], [["i"], ["*", [".", "i", "Price"], [".", "i", "Quantity"]]]],
+        {"Items": items},
+    )
+    assert total == sum((price * quantity for price, quantity in lines), Decimal(0))
+
+
+# ---- compiled closures == tree walk ------------------------------------------------------
+
+SCOPE = {
+    "N": Decimal("12.50"),
+    "Zero": 0,
+    "S": "Hello World",
+    "L": [3, Decimal("1.5"), -2, 10],
+    "Words": ["b", "a", "c"],
+    "T": utc(2024, 3, 10, 12, 30),
+    "Cart": {"Total": Decimal("80.00"), "Items": [{"Price": Decimal("4.50"), "Qty": 2}]},
+    "Flag": True,
+    "Mixed": [1, "x", None],
+}
+
+
+def _const(kind: str) -> st.SearchStrategy[Any]:
+    return {
+        "D": st.one_of(
+            st.integers(-5, 20),
+            st.sampled_from([Decimal("0.5"), Decimal("-1.25"), Decimal("100.00")]),
+        ),
+        "B": st.booleans(),
+        "S": st.sampled_from(["a", "b", "Hello", "", "World", "x y"]),
+        "L": st.just(["list", 1, 2, 3]),
+        "T": st.sampled_from(
+            [["parseTime", "2024-03-10T12:30:00Z"], ["parseTime", "2023-01-01T00:00:00+02:00"]]
+        ),
+        "A": st.sampled_from([1, "1", True, "x"]),
+    }[kind]
+
+
+def _reads(kind: str, variables: tuple[str, ...]) -> st.SearchStrategy[Any]:
+    paths = {
+        "D": [[".", "N"], [".", "Zero"], [".", "Cart", "Total"], [".", "Missing"]],
+        "B": [[".", "Flag"]],
+        "S": [[".", "S"], [".", "Cart"]],
+        "L": [[".", "L"], [".", "Words"], [".", "Mixed"], [".", "Cart", "Items"]],
+        "T": [[".", "T"]],
+        "A": [[".", "S"], [".", "N"], [".", "Flag"]],
+    }[kind]
+    if kind in ("D", "A"):
+        paths = paths + [[".", v] for v in variables]
+    return st.sampled_from(paths)
+
+
+@functools.cache
+def _expr(kind: str, depth: int, variables: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+    leaves = st.one_of(_const(kind), _reads(kind, variables))
+    if depth == 0:
+        return leaves
+
+    def sub(k: str, extra: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+        return _expr(k, depth - 1, variables + extra)
+
+    def call(name: str, *parts: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.tuples(*parts).map(lambda args: [name, *args])
+
+    def many(name: str, k: str, low: int = 2) -> st.SearchStrategy[Any]:
+        return st.lists(sub(k), min_size=low, max_size=4).map(lambda args: [name, *args])
+
+    var = f"v{depth}"
+    block = lambda body: st.sampled_from([0, 1, 2]).flatmap(  # noqa: E731
+        lambda form: body.map(
+            lambda b: [[var], b] if form == 0 else ["fn", var, b] if form == 1 else (var, b)
+        )
+    )
+
+    def with_block(
+        name: str, list_kind: str, body: st.SearchStrategy[Any], *tail: st.SearchStrategy[Any]
+    ) -> st.SearchStrategy[Any]:
+        def build(parts: tuple[Any, ...]) -> list[Any]:
+            items, blk, *rest = parts
+            spelled = list(blk) if isinstance(blk, tuple) else [blk]
+            return [name, items, *spelled, *rest]
+
+        return st.tuples(sub(list_kind), block(body), *tail).map(build)
+
+    inner_d = _expr("D", depth - 1, (*variables, var))
+    inner_b = _expr("B", depth - 1, (*variables, var))
+    options: dict[str, list[st.SearchStrategy[Any]]] = {
+        "D": [
+            many("+", "D"),
+            many("-", "D"),
+            many("*", "D"),
+            many("/", "D"),
+            many("mod", "D"),
+            call("floor", sub("D")),
+            call("ceil", sub("D")),
+            call("count", sub("L")),
+            call("max", sub("L")),
+            call("min", sub("L")),
+            call("sum", sub("L")),
+            call("item", sub("L"), sub("D")),
+            call("catch", sub("D"), sub("D")),
+            with_block("sum", "L", inner_d),
+            call("daysBetween", sub("T"), sub("T")),
+            st.tuples(sub("D"), sub("D")).map(
+                lambda a: [["set", "Tmp", a[0]], ["+", [".", "Tmp"], a[1]]]
+            ),
+        ],
+        "B": [
+            many("and", "B", 0),
+            many("or", "B", 0),
+            call("not", sub("B")),
+            many(">", "D"),
+            many("<=", "D"),
+            many("=", "A"),
+            many("!=", "A"),
+            call("between", sub("D"), sub("D"), sub("D")),
+            many("contains", "S"),
+            many("startsWith", "S"),
+            call("isEmpty", sub("L")),
+            call("after", sub("T"), sub("T")),
+            with_block("exists", "L", inner_b),
+            with_block("every", "L", inner_b),
+            call("catch", sub("B"), sub("B")),
+            call("~", st.sampled_from(["^H", "o W", "x+$"]), sub("S")),
+            call(
+                "exists",
+                sub("L"),
+                st.just("c"),
+                st.sampled_from(["a", "x", "1"]).map(lambda t: ["=", [".", "c"], t]),
+            ),
+        ],
+        "S": [
+            many("+", "S"),
+            call("toString", sub("D")),
+            call("toString", sub("T")),
+            call("join", sub("L"), sub("S")),
+            call("firstName", sub("S")),
+            call("lastName", sub("S")),
+            call("date", sub("T")),
+            call("weekday", sub("T")),
+            call("hour", sub("T")),
+            call(".|", st.just("none"), sub("S")),
+        ],
+        "L": [
+            many("list", "A", 0),
+            call("push", sub("L"), sub("A")),
+            call("reverse", sub("L")),
+            call("tail", sub("L")),
+            call("drop", sub("L")),
+            call("sort", sub("L")),
+            call("sort", sub("L"), sub("B")),
+            call("split", sub("S"), sub("S")),
+            with_block("filter", "L", inner_b),
+            with_block("map", "L", inner_d),
+            with_block("sortByNumber", "L", inner_d, sub("B")),
+        ],
+        "T": [
+            call("addDuration", sub("T"), sub("D"), st.sampled_from(["days", "hours", "minutes"])),
+            call("subDuration", sub("T"), sub("D"), st.sampled_from(["days", "hours"])),
+        ],
+        "A": [sub("D"), sub("S"), sub("B")],
+    }
+    return st.one_of(leaves, *options[kind])
+
+
+EXPRESSIONS = st.sampled_from(["D", "B", "S", "L", "T"]).flatmap(lambda kind: _expr(kind, 3))
+
+
+def _strict(left: Any, right: Any) -> bool:
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, Decimal):
+        return str(left) == str(right)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_strict, left, right))
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(_strict(left[k], right[k]) for k in left)
+    return bool(left == right)
+
+
+def _compiled(expr: Any) -> Any:
+    registry = default_registry()
+    try:
+        node = Checker(registry, DEFAULT_LIMITS).check(expr)
+        code = Compiler(registry, DEFAULT_LIMITS, report_constant_failures=False).compile(node)
+        return ("value", Compiled(expr, node, code, registry, DEFAULT_LIMITS).evaluate(SCOPE))
+    except TalangError as error:
+        return ("error", error.message, error.path)
+
+
+def _walked(expr: Any) -> Any:
+    try:
+        return ("value", Walker().evaluate(expr, SCOPE))
+    except TalangError as error:
+        return ("error", error.message, error.path)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_compiled_evaluation_equals_the_tree_walk(expr: Any) -> None:
+    compiled, walked = _compiled(expr), _walked(expr)
+    if compiled[0] == "value" and walked[0] == "value":
+        assert _strict(compiled[1], walked[1]), (expr, compiled, walked)
+    else:
+        assert compiled == walked, (expr, compiled, walked)
