@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carrot.api.wire import number, timestamp
+from carrot.api.management.campaigns import campaign_wire
+from carrot.api.wire import json_values, number, timestamp
 from carrot.domain.profile import CustomerProfile, Event
 from carrot.domain.session import CartItem, CustomerSession
+from carrot.service.clock import utcnow
 from carrot.service.customers import IntegrationState
 
 
@@ -21,7 +23,7 @@ def cart_item(item: CartItem, position: int) -> dict[str, Any]:
         "remainingQuantity": item.remaining_quantity,
         "price": number(item.price),
         "position": position,
-        "attributes": item.attributes,
+        "attributes": json_values(item.attributes),
     }
     optional = {
         "category": item.category,
@@ -55,7 +57,7 @@ def customer_session(session: CustomerSession) -> dict[str, Any]:
             name: {"price": number(price)} for name, price in session.additional_costs.items()
         },
         "identifiers": session.identifiers,
-        "attributes": session.attributes,
+        "attributes": json_values(session.attributes),
         "firstSession": session.first_session,
         "total": number(session.total),
         "cartItemTotal": number(session.cart_item_total),
@@ -73,7 +75,7 @@ def customer_profile(profile: CustomerProfile) -> dict[str, Any]:
         "id": profile.id,
         "created": timestamp(profile.created),
         "integrationId": profile.integration_id,
-        "attributes": profile.attributes,
+        "attributes": json_values(profile.attributes),
         "accountId": profile.account_id,
         "closedSessions": profile.closed_sessions,
         "totalSales": number(profile.total_sales),
@@ -90,7 +92,7 @@ def event(event: Event) -> dict[str, Any]:
         "applicationId": event.application_id,
         "profileId": event.profile_integration_id,
         "type": event.type,
-        "attributes": event.attributes,
+        "attributes": json_values(event.attributes),
         "sessionId": event.session_integration_id,
         "effects": event.effects,
         "ledgerEntries": [],
@@ -134,7 +136,10 @@ def integration_state(state: IntegrationState, response_content: Sequence[str]) 
     if "event" in wanted and state.event is not None:
         body["event"] = event(state.event)
     if "triggeredCampaigns" in wanted:
-        body["triggeredCampaigns"] = evaluation.triggered_campaigns
+        body["triggeredCampaigns"] = [
+            campaign_wire(campaign, utcnow()).model_dump(mode="json", by_alias=True)
+            for campaign in evaluation.triggered_campaigns
+        ]
     if "ruleFailureReasons" in wanted:
         body["ruleFailureReasons"] = evaluation.rule_failure_reasons
     if state.returned is not None and state.session is not None:
@@ -165,7 +170,7 @@ def application_session(session: CustomerSession) -> dict[str, Any]:
         "discounts": {},
         "totalDiscounts": 0,
         "total": number(session.total),
-        "attributes": session.attributes,
+        "attributes": json_values(session.attributes),
     }
 
 
@@ -182,7 +187,7 @@ def application_event(event: Event) -> dict[str, Any]:
         "storeIntegrationId": event.store_integration_id,
         "sessionId": event.session_id,
         "type": event.type,
-        "attributes": event.attributes,
+        "attributes": json_values(event.attributes),
         "effects": event.effects,
         "ruleFailureReasons": [],
     }

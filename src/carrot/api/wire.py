@@ -38,6 +38,17 @@ def number(value: Decimal | None) -> int | float | None:
     return float(value)
 
 
+def json_values(value: Any) -> Any:
+    """A JSON document (attribute values, effect props) with its Decimals as JSON numbers."""
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, dict):
+        return {key: json_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_values(item) for item in value]
+    return value
+
+
 def page(rows: list[Any], *, page_size: int, with_total: int | None = None) -> dict[str, Any]:
     """Talon.One's list envelopes: `{totalResultSize, data}` or, for `no_total` endpoints,
     `{hasMore, data}`. `rows` holds up to page_size + 1 rows to tell whether more exist."""

@@ -78,6 +78,9 @@ class Rule:
     condition: list[Any]
     effects: tuple[list[Any], ...]
     bindings: tuple[Binding, ...] = ()
+    # Run when the condition fails; only notifications and custom effects (carrot's addition
+    # to Talon.One's Rule, which keeps them out of the public model).
+    failure_effects: tuple[list[Any], ...] = ()
     description: str = ""
     id: str | None = None
     parent_id: str | None = None

@@ -115,6 +115,9 @@ class CustomerSession:
     profile_id: int | None = None
     closed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    """The effects in force (Talon.One's wire form): what the last evaluation gave, less what
+    was rolled back since."""
 
     @property
     def cart_item_total(self) -> Decimal:

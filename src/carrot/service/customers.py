@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from carrot.domain.campaign import Campaign
 from carrot.domain.errors import Forbidden, bad_request
 from carrot.domain.profile import CustomerProfile, Event
 from carrot.domain.session import CustomerSession
@@ -18,11 +19,11 @@ from carrot.service.keys import IntegrationCaller
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What one Integration API call answers with, besides the entities themselves.
-    Until campaigns exist the rule engine produces no effects, so these stay empty."""
+    """What one Integration API call answers with, besides the entities themselves: the
+    effects (Talon.One's wire form), the campaigns that triggered and why rules did not fire."""
 
     effects: list[dict[str, Any]] = field(default_factory=list)
-    triggered_campaigns: list[dict[str, Any]] = field(default_factory=list)
+    triggered_campaigns: list[Campaign] = field(default_factory=list)
     rule_failure_reasons: list[dict[str, Any]] = field(default_factory=list)
     created_coupons: list[dict[str, Any]] = field(default_factory=list)
     created_referrals: list[dict[str, Any]] = field(default_factory=list)

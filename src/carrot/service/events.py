@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from carrot.domain.errors import bad_request
 from carrot.domain.profile import Event
+from carrot.engine.scope import EventView
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
     DryRun,
@@ -18,6 +19,7 @@ from carrot.service.customers import (
     finish,
     require_dry_for_staging,
 )
+from carrot.service.evaluation import apply_attribute_updates, run_rules
 from carrot.service.keys import IntegrationCaller
 from carrot.store import customers as store
 from carrot.store import tables
@@ -35,7 +37,11 @@ def track_event(
     attributes: dict[str, Any] | None,
     store_integration_id: str | None = None,
     dry: bool = False,
+    only: list[int] | None = None,
+    explain: bool = False,
 ) -> IntegrationState:
+    """Record a custom event and run the rules on it (they read `Event.Type` and
+    `Event.Attributes`); answers with their effects."""
     require_dry_for_staging(caller, dry)
     when = evaluation_time(caller, dry, None)
     if event_type.startswith(RESERVED_PREFIX):
@@ -60,7 +66,18 @@ def track_event(
             profile, _ = store.lock_or_create_profile(
                 conn, caller.account_id, caller.sandbox, profile_id, when
             )
-            profile = replace(profile, last_activity=when, updated=when)
+            run = run_rules(
+                conn,
+                caller,
+                when,
+                profile=profile,
+                event=EventView(event_type, checked),
+                only=only,
+                explain=explain,
+            )
+            applied = apply_attribute_updates(conn, caller, run, None, profile)
+            assert applied.profile is not None
+            profile = replace(applied.profile, last_activity=when, updated=when)
             store.save_profile(conn, profile)
             event = store.insert_event(
                 conn,
@@ -73,9 +90,15 @@ def track_event(
                     profile_integration_id=profile.integration_id,
                     store_integration_id=store_integration_id,
                     attributes=checked,
+                    effects=applied.effects,
                 ),
             )
-            result = IntegrationState(Evaluation(), profile=profile, event=event)
+            evaluation = Evaluation(
+                effects=applied.effects,
+                triggered_campaigns=run.triggered,
+                rule_failure_reasons=applied.failures,
+            )
+            result = IntegrationState(evaluation, profile=profile, event=event)
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]

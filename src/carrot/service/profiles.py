@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from carrot.domain.errors import BadRequest, NotFound, Problem
 from carrot.domain.profile import CustomerProfile, Event
+from carrot.engine.scope import EventView
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
     DryRun,
@@ -19,6 +20,7 @@ from carrot.service.customers import (
     finish,
     require_dry_for_staging,
 )
+from carrot.service.evaluation import apply_attribute_updates, run_rules
 from carrot.service.keys import IntegrationCaller
 from carrot.store import customers as store
 from carrot.store.db import Database
@@ -35,9 +37,12 @@ def update_customer_profile(
     *,
     run_rule_engine: bool = False,
     dry: bool = False,
+    only: list[int] | None = None,
+    explain: bool = False,
 ) -> IntegrationState:
     """Set attributes on the profile, creating it on first mention. With runRuleEngine the
-    call records talon_profile_created/updated and counts as the customer's activity."""
+    call records talon_profile_created/updated, runs the rules (`Event.Type` is that event's
+    type) and counts as the customer's activity."""
     require_dry_for_staging(caller, dry)
     when = evaluation_time(caller, dry, None)
     try:
@@ -53,28 +58,43 @@ def update_customer_profile(
             profile, created = store.lock_or_create_profile(
                 conn, caller.account_id, caller.sandbox, integration_id, when
             )
-            profile = replace(
-                profile,
-                attributes={**profile.attributes, **checked},
-                updated=when,
-                last_activity=when if run_rule_engine else profile.last_activity,
+            profile = replace(profile, attributes={**profile.attributes, **checked}, updated=when)
+            if not run_rule_engine:
+                store.save_profile(conn, profile)
+                return finish(conn, dry, IntegrationState(Evaluation(), profile=profile))  # type: ignore[no-any-return]
+            event_type = PROFILE_CREATED if created else PROFILE_UPDATED
+            run = run_rules(
+                conn,
+                caller,
+                when,
+                profile=profile,
+                event=EventView(event_type, checked),
+                only=only,
+                explain=explain,
             )
+            applied = apply_attribute_updates(conn, caller, run, None, profile)
+            assert applied.profile is not None
+            profile = replace(applied.profile, last_activity=when)
             store.save_profile(conn, profile)
-            event = None
-            if run_rule_engine:
-                event = store.insert_event(
-                    conn,
-                    Event(
-                        id=0,
-                        application_id=caller.application_id,
-                        type=PROFILE_CREATED if created else PROFILE_UPDATED,
-                        created=when,
-                        profile_id=profile.id,
-                        profile_integration_id=profile.integration_id,
-                        attributes=checked,
-                    ),
-                )
-            result = IntegrationState(Evaluation(), profile=profile, event=event)
+            event = store.insert_event(
+                conn,
+                Event(
+                    id=0,
+                    application_id=caller.application_id,
+                    type=event_type,
+                    created=when,
+                    profile_id=profile.id,
+                    profile_integration_id=profile.integration_id,
+                    attributes=checked,
+                    effects=applied.effects,
+                ),
+            )
+            evaluation = Evaluation(
+                effects=applied.effects,
+                triggered_campaigns=run.triggered,
+                rule_failure_reasons=applied.failures,
+            )
+            result = IntegrationState(evaluation, profile=profile, event=event)
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]

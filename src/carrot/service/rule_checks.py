@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from carrot.domain.errors import Problem
+from carrot.engine.rules import check_ruleset
 from carrot.service.attributes import json_pointer, unstorable_text
 
 BINDING_TYPES = ("bundle", "cartItemFilter", "subledgerBalance", "templateParameter")
@@ -26,13 +27,20 @@ def check_rules(
     """Everything wrong with the rules, the ruleset's bindings and its strikethrough rules,
     each given as the JSON sent (so anything). Pointers start at /rules, /bindings and
     /strikethroughRules."""
-    return [
+    problems = [
         *_rule_list_problems(rules, "/rules"),
         *_binding_list_problems(bindings, "/bindings"),
         *_rule_list_problems(strikethrough_rules, "/strikethroughRules"),
         *unstorable_json_problems(rules, "/rules"),
         *unstorable_json_problems(bindings, "/bindings"),
         *unstorable_json_problems(strikethrough_rules, "/strikethroughRules"),
+    ]
+    if problems:
+        return problems
+    # The shape is right: now every expression must compile with the rule engine.
+    return [
+        Problem(title="Invalid rule", details=error.message, pointer=error.pointer)
+        for error in check_ruleset(rules, bindings or [])
     ]
 
 
@@ -82,6 +90,8 @@ def _rule_problems(rule: Any, pointer: str) -> list[Problem]:
     problems.extend(_optional_string(rule, "parentId", pointer))
     problems.extend(_condition_problems(rule.get("condition"), f"{pointer}/condition"))
     problems.extend(_effects_problems(rule.get("effects"), f"{pointer}/effects"))
+    if rule.get("failureEffects") is not None:
+        problems.extend(_effects_problems(rule["failureEffects"], f"{pointer}/failureEffects"))
     if rule.get("bindings") is not None:
         problems.extend(_binding_list_problems(rule["bindings"], f"{pointer}/bindings"))
     return problems

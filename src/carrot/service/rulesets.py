@@ -20,7 +20,16 @@ from carrot.store import campaigns as store
 from carrot.store import tables
 from carrot.store.db import Database
 
-RULE_KEYS = ("id", "parentId", "title", "description", "bindings", "condition", "effects")
+RULE_KEYS = (
+    "id",
+    "parentId",
+    "title",
+    "description",
+    "bindings",
+    "condition",
+    "effects",
+    "failureEffects",
+)
 BINDING_KEYS = (
     "name",
     "type",

@@ -20,6 +20,8 @@ from carrot.domain.session import (
     counts_as_sale,
     transition_event,
 )
+from carrot.engine.rollback import rollback_all, rollback_returned
+from carrot.engine.scope import EventView
 from carrot.service.additional_costs import defined_additional_costs
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
@@ -29,6 +31,11 @@ from carrot.service.customers import (
     evaluation_time,
     finish,
     require_dry_for_staging,
+)
+from carrot.service.evaluation import (
+    application_places,
+    apply_attribute_updates,
+    run_rules,
 )
 from carrot.service.keys import IntegrationCaller
 from carrot.store import customers as store
@@ -63,7 +70,10 @@ def update_customer_session(
     *,
     dry: bool = False,
     now: datetime | None = None,
+    explain: bool = False,
 ) -> IntegrationState:
+    """Create or change the session, run the rules on it, and answer with their effects.
+    `explain` fills in why rules did not fire (ruleFailureReasons)."""
     require_dry_for_staging(caller, dry)
     when = evaluation_time(caller, dry, now)
     if changes.evaluable_campaign_ids is not None and not dry:
@@ -74,7 +84,8 @@ def update_customer_session(
     try:
         with db.write() as conn:
             changes = _checked(conn, caller, changes)
-            result = _apply_update(conn, caller, integration_id, changes, when, dry)
+            rules = RuleOptions(changes.evaluable_campaign_ids, explain)
+            result = _apply_update(conn, caller, integration_id, changes, when, rules)
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]
@@ -180,17 +191,58 @@ def _apply_update(
     integration_id: str,
     changes: SessionChanges,
     when: datetime,
-    dry: bool,
+    rules: RuleOptions,
 ) -> IntegrationState:
     old = store.find_session(conn, caller.application_id, integration_id, lock=True)
     if old is None:
-        created = _create(conn, caller, integration_id, changes, when)
+        created = _create(conn, caller, integration_id, changes, when, rules)
         if created is not None:
             return created
         # A parallel call created the session between our look and our insert.
         old = store.find_session(conn, caller.application_id, integration_id, lock=True)
         assert old is not None
-    return _update(conn, caller, old, changes, when)
+    return _update(conn, caller, old, changes, when, rules)
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """How to run the rules: only some campaigns (dry calls), and whether to explain."""
+
+    only: list[int] | None = None
+    explain: bool = False
+
+
+def _evaluated(
+    conn: sa.Connection,
+    caller: IntegrationCaller,
+    session: CustomerSession,
+    profile: CustomerProfile | None,
+    event_type: str,
+    when: datetime,
+    rules: RuleOptions,
+) -> tuple[CustomerSession, CustomerProfile | None, Evaluation]:
+    """Run the rules on the session as it is about to be stored, with the profile as it was
+    before this change counts; apply their attribute updates. A cancelled session runs none."""
+    if session.state is SessionState.CANCELLED:
+        return session.with_changes(effects=[]), profile, Evaluation()
+    run = run_rules(
+        conn,
+        caller,
+        when,
+        session=session,
+        profile=profile,
+        event=EventView(event_type),
+        only=rules.only,
+        explain=rules.explain,
+    )
+    applied = apply_attribute_updates(conn, caller, run, session, profile)
+    assert applied.session is not None
+    evaluation = Evaluation(
+        effects=applied.effects,
+        triggered_campaigns=run.triggered,
+        rule_failure_reasons=applied.failures,
+    )
+    return applied.session.with_changes(effects=applied.effects), applied.profile, evaluation
 
 
 def _create(
@@ -199,6 +251,7 @@ def _create(
     integration_id: str,
     changes: SessionChanges,
     when: datetime,
+    rules: RuleOptions,
 ) -> IntegrationState | None:
     state = changes.state or SessionState.OPEN
     if state not in INITIAL_STATES:
@@ -229,13 +282,15 @@ def _create(
         conn, caller.application_id, profile.id, None
     )
     draft = draft.with_changes(profile_id=profile and profile.id, first_session=first)
+    event_type = transition_event(None, state)
+    draft, profile, evaluation = _evaluated(conn, caller, draft, profile, event_type, when, rules)
     session_id = store.insert_session(conn, draft)
     if session_id is None:
         return None
     session = draft.with_changes(id=session_id)
     profile = _account_for_sale(conn, profile, None, session, when)
-    event = _record_event(conn, session, transition_event(None, state), when)
-    return IntegrationState(Evaluation(), session=session, profile=profile, event=event)
+    event = _record_event(conn, session, event_type, when, evaluation.effects)
+    return IntegrationState(evaluation, session=session, profile=profile, event=event)
 
 
 def _update(
@@ -244,6 +299,7 @@ def _update(
     old: CustomerSession,
     changes: SessionChanges,
     when: datetime,
+    rules: RuleOptions,
 ) -> IntegrationState:
     state = changes.state or old.state
     if old.state is not SessionState.OPEN:
@@ -259,10 +315,14 @@ def _update(
         session = session.with_changes(profile_id=profile and profile.id, first_session=first)
     else:
         profile = _session_profile(conn, caller, session.profile_integration_id, when)
+    event_type = transition_event(old.state, state)
+    session, profile, evaluation = _evaluated(
+        conn, caller, session, profile, event_type, when, rules
+    )
     store.save_session(conn, session)
     profile = _account_for_sale(conn, profile, old, session, when)
-    event = _record_event(conn, session, transition_event(old.state, state), when)
-    return IntegrationState(Evaluation(), session=session, profile=profile, event=event)
+    event = _record_event(conn, session, event_type, when, evaluation.effects)
+    return IntegrationState(evaluation, session=session, profile=profile, event=event)
 
 
 def _change_finished_session(
@@ -288,13 +348,20 @@ def _change_finished_session(
         return IntegrationState(Evaluation(), session=old, profile=profile, event=event)
     if state not in UPDATE_TRANSITIONS[old.state]:
         raise _refused_transition(old.state, state)
+    rollbacks = rollback_all(old.effects)
     session = old.with_changes(
-        state=state, updated=when, update_count=old.update_count + 1, cancelled_at=when
+        state=state,
+        updated=when,
+        update_count=old.update_count + 1,
+        cancelled_at=when,
+        effects=[],
     )
     store.save_session(conn, session)
     profile = _account_for_sale(conn, profile, old, session, when)
-    event = _record_event(conn, session, transition_event(old.state, state), when)
-    return IntegrationState(Evaluation(), session=session, profile=profile, event=event)
+    event = _record_event(conn, session, transition_event(old.state, state), when, rollbacks)
+    return IntegrationState(
+        Evaluation(effects=rollbacks), session=session, profile=profile, event=event
+    )
 
 
 def _changed_fields(old: CustomerSession, changes: SessionChanges) -> list[str]:
@@ -404,7 +471,7 @@ def _record_event(
     session: CustomerSession,
     event_type: str,
     when: datetime,
-    attributes: dict[str, Any] | None = None,
+    effects: list[dict[str, Any]] | None = None,
 ) -> Event:
     return store.insert_event(
         conn,
@@ -418,7 +485,7 @@ def _record_event(
             profile_integration_id=session.profile_integration_id,
             session_integration_id=session.integration_id,
             store_integration_id=session.store_integration_id,
-            attributes=attributes or {},
+            effects=effects or [],
         ),
     )
 
@@ -431,10 +498,9 @@ def get_customer_session(
 ) -> tuple[CustomerSession, list[dict[str, Any]]]:
     with db.read() as conn:
         session = store.find_session(conn, caller.application_id, integration_id)
-        if session is None:
-            raise NotFound(f"Customer session '{integration_id}' not found.")
-        event = store.latest_session_event(conn, session.id)
-    return session, [] if event is None else event.effects
+    if session is None:
+        raise NotFound(f"Customer session '{integration_id}' not found.")
+    return session, session.effects
 
 
 # Reopen ------------------------------------------------------------------------------------
@@ -453,14 +519,18 @@ def reopen_customer_session(
                 f"{old.state.value}.",
                 title="Invalid state transition",
             )
+        rollbacks = rollback_all(old.effects)
         session = old.with_changes(
-            state=SessionState.OPEN, updated=when, update_count=old.update_count + 1
+            state=SessionState.OPEN, updated=when, update_count=old.update_count + 1, effects=[]
         )
         store.save_session(conn, session)
         profile = _session_profile(conn, caller, session.profile_integration_id, when)
         profile = _account_for_sale(conn, profile, old, session, when)
-        event = _record_event(conn, session, transition_event(old.state, session.state), when)
-    return IntegrationState(Evaluation(), session=session, profile=profile, event=event)
+        event_type = transition_event(old.state, session.state)
+        event = _record_event(conn, session, event_type, when, rollbacks)
+    return IntegrationState(
+        Evaluation(effects=rollbacks), session=session, profile=profile, event=event
+    )
 
 
 def _existing_session(
@@ -489,12 +559,20 @@ def return_cart_items(
     *,
     dry: bool = False,
     idempotency_key: str | None = None,
+    run_rule_engine: bool = False,
+    explain: bool = False,
 ) -> IntegrationState:
+    """Return cart items: the session becomes partially_returned, the per-item discounts of
+    the returned units are rolled back. With `run_rule_engine` the rules run again on what is
+    left and their effects join the answer (they are not stored as in force)."""
     require_dry_for_staging(caller, dry)
     when = evaluation_time(caller, dry, None)
+    rules = RuleOptions(None, explain) if run_rule_engine else None
     try:
         with db.write() as conn:
-            result = _apply_return(conn, caller, integration_id, items, when, idempotency_key, dry)
+            result = _apply_return(
+                conn, caller, integration_id, items, when, idempotency_key, rules
+            )
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]
@@ -507,7 +585,7 @@ def _apply_return(
     items: list[ReturnedItem],
     when: datetime,
     idempotency_key: str | None,
-    dry: bool,
+    rules: RuleOptions | None,
 ) -> IntegrationState:
     old = _existing_session(conn, caller, integration_id)
     previous = store.session_returns(conn, old.id)
@@ -529,17 +607,35 @@ def _apply_return(
             title="Invalid state transition",
         )
     quantities = _quantities(old.cart_items, items)
-    cart_items = _after_return(old.cart_items, quantities)
+    lines = {
+        item.position: (
+            old.cart_items[item.position].quantity,
+            old.cart_items[item.position].returned_quantity,
+            quantity,
+        )
+        for item, quantity in _merged_quantities(quantities)
+    }
+    rollbacks, in_force = rollback_returned(old.effects, lines, application_places(conn, caller))
     session = old.with_changes(
         state=SessionState.PARTIALLY_RETURNED,
-        cart_items=cart_items,
+        cart_items=_after_return(old.cart_items, quantities),
         updated=when,
         update_count=old.update_count + 1,
+        effects=in_force,
     )
     store.save_session(conn, session)
     profile = _session_profile(conn, caller, session.profile_integration_id, when)
+    event_type = transition_event(old.state, session.state)
+    evaluation = Evaluation(effects=rollbacks)
+    if rules is not None:
+        _, profile, again = _evaluated(conn, caller, session, profile, event_type, when, rules)
+        evaluation = Evaluation(
+            effects=rollbacks + again.effects,
+            triggered_campaigns=again.triggered_campaigns,
+            rule_failure_reasons=again.rule_failure_reasons,
+        )
     profile = _account_for_sale(conn, profile, old, session, when)
-    event = _record_event(conn, session, transition_event(old.state, session.state), when)
+    event = _record_event(conn, session, event_type, when, evaluation.effects)
     returned = store.insert_return(
         conn,
         {
@@ -556,7 +652,7 @@ def _apply_return(
         },
     )
     return IntegrationState(
-        Evaluation(),
+        evaluation,
         session=session,
         profile=profile,
         event=event,
@@ -598,6 +694,17 @@ def _quantities(cart: list[CartItem], items: list[ReturnedItem]) -> list[tuple[R
     if problems:
         raise BadRequest(problems[0].details, problems)
     return result
+
+
+def _merged_quantities(
+    quantities: list[tuple[ReturnedItem, int]],
+) -> list[tuple[ReturnedItem, int]]:
+    """One entry per position, adding up a position named twice in one return."""
+    merged: dict[int, tuple[ReturnedItem, int]] = {}
+    for item, quantity in quantities:
+        previous = merged.get(item.position)
+        merged[item.position] = (item, quantity + (previous[1] if previous else 0))
+    return list(merged.values())
 
 
 def _after_return(

@@ -359,6 +359,7 @@ def rule_from_document(document: dict[str, Any]) -> Rule:
         title=document["title"],
         condition=document["condition"],
         effects=tuple(document["effects"]),
+        failure_effects=tuple(document.get("failureEffects") or ()),
         bindings=tuple(binding_from_document(binding) for binding in document["bindings"]),
         description=document.get("description", ""),
         id=document.get("id"),

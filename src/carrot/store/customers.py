@@ -174,6 +174,7 @@ def session_from_row(row: Any) -> CustomerSession:
         update_count=row.update_count,
         closed_at=row.closed_at,
         cancelled_at=row.cancelled_at,
+        effects=list(row.effects),
     )
 
 
@@ -198,6 +199,7 @@ def _session_values(session: CustomerSession) -> dict[str, Any]:
         "updated": session.updated,
         "closed_at": session.closed_at,
         "cancelled_at": session.cancelled_at,
+        "effects": session.effects,
     }
 
 

@@ -18,8 +18,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _json_default(value: object) -> Any:
+    # Attribute values arrive as Decimals; JSON keeps them as numbers. (Money that must stay
+    # exact, like cart prices, is stored as text by the queries that store it.)
     if isinstance(value, Decimal):
-        return str(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

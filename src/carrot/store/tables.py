@@ -62,7 +62,7 @@ applications = sa.Table(
     sa.Column("description", sa.Text(), nullable=False, server_default=""),
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("case_sensitivity", sa.String(20), nullable=False),
+    sa.Column("case_sensitivity", sa.String(40), nullable=False),
     sa.Column("attributes", JsonDocument, nullable=False),
     sa.Column("limits", JsonDocument, nullable=False),
     sa.Column("default_discount_scope", sa.String(20), nullable=False),
@@ -175,6 +175,8 @@ customer_sessions = sa.Table(
     sa.Column("attributes", JsonDocument, nullable=False),
     sa.Column("first_session", sa.Boolean(), nullable=False),
     sa.Column("update_count", sa.Integer(), nullable=False),
+    # The effects in force: what the last evaluation gave, less what was rolled back since.
+    sa.Column("effects", JsonDocument, nullable=False, server_default="[]"),
     sa.Column("total", Money(), nullable=False),
     sa.Column("cart_item_total", Money(), nullable=False),
     sa.Column("additional_cost_total", Money(), nullable=False),
@@ -329,3 +331,9 @@ custom_effects = sa.Table(
     sa.Column("params", JsonDocument, nullable=False),
     sa.UniqueConstraint("account_id", "name"),
 )
+
+
+# Ids are never reused on SQLite either (AUTOINCREMENT): a deleted application's id coming back
+# would meet caches and clients that still know the old one.
+for _table in metadata.tables.values():
+    _table.dialect_options["sqlite"]["autoincrement"] = True

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from carrot.api import present
 from carrot.api.auth import database, integration_caller
-from carrot.api.integration.models import IntegrationEventV2Request
+from carrot.api.integration.models import IntegrationEventV2Request, ResponseContent
 from carrot.api.integration.profiles import Silent
 from carrot.service import events
 from carrot.service.keys import IntegrationCaller
@@ -33,6 +33,8 @@ def track_event_v2(
         attributes=body.attributes,
         store_integration_id=body.store_integration_id,
         dry=dry,
+        only=body.evaluable_campaign_ids if dry else None,
+        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
     )
     if silent is Silent.YES:
         return Response(status_code=204)

@@ -13,6 +13,7 @@ from carrot.api.auth import database, integration_caller
 from carrot.api.integration.models import (
     CustomerProfileIntegrationRequestV2,
     MultipleCustomerProfileIntegrationRequest,
+    ResponseContent,
 )
 from carrot.service import profiles
 from carrot.service.keys import IntegrationCaller
@@ -38,7 +39,14 @@ def update_customer_profile_v2(
     db: Database = Depends(database),
 ) -> dict[str, Any]:
     state = profiles.update_customer_profile(
-        db, caller, integration_id, body.attributes, run_rule_engine=run_rule_engine, dry=dry
+        db,
+        caller,
+        integration_id,
+        body.attributes,
+        run_rule_engine=run_rule_engine,
+        dry=dry,
+        only=body.evaluable_campaign_ids if dry else None,
+        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
     )
     return present.integration_state(state, body.response_content)
 

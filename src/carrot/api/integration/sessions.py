@@ -13,6 +13,7 @@ from carrot.api.integration.models import (
     CartItem,
     IntegrationRequest,
     NewCustomerSessionV2,
+    ResponseContent,
     ReturnIntegrationRequest,
 )
 from carrot.domain import session as domain
@@ -36,7 +37,13 @@ def update_customer_session_v2(
 ) -> dict[str, Any]:
     """Create or update a customer session; answers IntegrationStateV2."""
     state = sessions.update_customer_session(
-        db, caller, customer_session_id, _changes(body.customer_session), dry=dry, now=now
+        db,
+        caller,
+        customer_session_id,
+        _changes(body.customer_session),
+        dry=dry,
+        now=now,
+        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
     )
     return present.integration_state(state, body.response_content)
 
@@ -66,6 +73,7 @@ def return_cart_items(
     customer_session_id: SessionId,
     body: Annotated[ReturnIntegrationRequest, Body()],
     dry: Annotated[bool, Query()] = False,
+    run_rule_engine: Annotated[bool, Query(alias="runRuleEngine")] = False,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     caller: IntegrationCaller = Depends(integration_caller),
     db: Database = Depends(database),
@@ -75,7 +83,14 @@ def return_cart_items(
         for item in body.return_.returned_cart_items
     ]
     state = sessions.return_cart_items(
-        db, caller, customer_session_id, items, dry=dry, idempotency_key=idempotency_key
+        db,
+        caller,
+        customer_session_id,
+        items,
+        dry=dry,
+        idempotency_key=idempotency_key,
+        run_rule_engine=run_rule_engine,
+        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
     )
     return present.integration_state(state, body.response_content)
 

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created", carrot.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "additional_costs",
@@ -51,6 +52,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_additional_costs")),
         sa.UniqueConstraint("account_id", "name", name=op.f("uq_additional_costs_account_id_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "applications",
@@ -91,6 +93,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_applications")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "attributes",
@@ -132,6 +135,7 @@ def upgrade() -> None:
             "name",
             name=op.f("uq_attributes_account_id_entity_event_type_name"),
         ),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "customer_profiles",
@@ -164,6 +168,7 @@ def upgrade() -> None:
             "integration_id",
             name=op.f("uq_customer_profiles_account_id_sandbox_integration_id"),
         ),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "event_types",
@@ -183,6 +188,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_types")),
         sa.UniqueConstraint("account_id", "name", name=op.f("uq_event_types_account_id_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "management_keys",
@@ -207,6 +213,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_management_keys")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_management_keys_key_hash")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_keys",
@@ -239,6 +246,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "customer_sessions",
@@ -313,6 +321,7 @@ def upgrade() -> None:
             "integration_id",
             name=op.f("uq_customer_sessions_application_id_integration_id"),
         ),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("customer_sessions", schema=None) as batch_op:
         batch_op.create_index(
@@ -376,6 +385,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(
@@ -449,6 +459,7 @@ def upgrade() -> None:
             "idempotency_key",
             name=op.f("uq_returns_application_id_session_id_idempotency_key"),
         ),
+        sqlite_autoincrement=True,
     )
 
 

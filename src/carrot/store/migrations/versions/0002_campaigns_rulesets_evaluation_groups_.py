@@ -54,6 +54,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_effects")),
         sa.UniqueConstraint("account_id", "name", name=op.f("uq_custom_effects_account_id_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "campaign_evaluation_groups",
@@ -81,6 +82,7 @@ def upgrade() -> None:
             name=op.f("fk_campaign_evaluation_groups_parent_id_campaign_evaluation_groups"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_evaluation_groups")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("campaign_evaluation_groups", schema=None) as batch_op:
         batch_op.create_index(
@@ -105,6 +107,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_sets")),
         sa.UniqueConstraint("application_id", name=op.f("uq_campaign_sets_application_id")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "campaigns",
@@ -180,6 +183,7 @@ def upgrade() -> None:
             name=op.f("fk_campaigns_evaluation_group_id_campaign_evaluation_groups"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.create_index(
@@ -229,6 +233,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rulesets")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("rulesets", schema=None) as batch_op:
         batch_op.create_index(
