@@ -254,18 +254,26 @@ def _ruleset_problems(conn: Connection, campaign_id: int, ruleset_id: int | None
 
 
 def _refuse_unknown_targets(conn: Connection, account_id: int, targets: list[int]) -> None:
-    known = set(store.account_application_ids(conn, account_id))
-    problems = [
-        Problem(
-            title="Unknown application",
-            details=f"Application {target} not found.",
-            pointer=json_pointer("applicationIds", index),
-        )
-        for index, target in enumerate(targets)
-        if target not in known
-    ]
+    problems = unknown_application_problems(conn, account_id, targets)
     if problems:
         raise invalid(problems)
+
+
+def unknown_application_problems(
+    conn: Connection, account_id: int, application_ids: list[int]
+) -> list[Problem]:
+    """One problem, pointing into `applicationIds`, per id the account has no application
+    for."""
+    known = set(store.account_application_ids(conn, account_id))
+    return [
+        Problem(
+            title="Unknown application",
+            details=f"Application {application_id} not found.",
+            pointer=json_pointer("applicationIds", index),
+        )
+        for index, application_id in enumerate(application_ids)
+        if application_id not in known
+    ]
 
 
 def _bad(details: str, pointer: str) -> Problem:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from carrot.domain.campaign import CustomEffect
 from carrot.domain.errors import Conflict, Forbidden, NotFound, Problem
 from carrot.service.attributes import invalid, json_pointer
+from carrot.service.campaigns import unknown_application_problems
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller
 from carrot.store import campaigns as store
@@ -46,7 +47,9 @@ def create_custom_effect(
     problems = _definition_problems(settings)
     effects = tables.custom_effects
     with db.write() as conn:
-        problems.extend(_unknown_applications(conn, caller.account_id, settings.application_ids))
+        problems.extend(
+            unknown_application_problems(conn, caller.account_id, settings.application_ids)
+        )
         if problems:
             raise invalid(problems)
         _refuse_taken(conn, caller.account_id, settings.name, effect_id=None)
@@ -100,7 +103,9 @@ def update_custom_effect(
     with db.write() as conn:
         current = _load(conn, caller.account_id, effect_id)
         _check_reach(caller, list(current.application_ids))
-        problems.extend(_unknown_applications(conn, caller.account_id, settings.application_ids))
+        problems.extend(
+            unknown_application_problems(conn, caller.account_id, settings.application_ids)
+        )
         if problems:
             raise invalid(problems)
         _refuse_taken(conn, caller.account_id, settings.name, effect_id=effect_id)
@@ -180,21 +185,6 @@ def _payload_problems(payload: str, names: set[str]) -> list[Problem]:
             )
         )
     return problems
-
-
-def _unknown_applications(
-    conn: Connection, account_id: int, application_ids: list[int]
-) -> list[Problem]:
-    known = set(store.account_application_ids(conn, account_id))
-    return [
-        Problem(
-            title="Unknown application",
-            details=f"Application {application_id} not found.",
-            pointer=json_pointer("applicationIds", index),
-        )
-        for index, application_id in enumerate(application_ids)
-        if application_id not in known
-    ]
 
 
 def _refuse_taken(conn: Connection, account_id: int, name: str, *, effect_id: int | None) -> None:

@@ -3,18 +3,23 @@ Campaign model, its defaults, filters and checks."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from carrot.domain.campaign import Campaign as DomainCampaign
+from carrot.domain.campaign import CampaignState, CampaignType
 from carrot.service.keys import create_management_key
-from carrot.store.campaigns import current_revision
+from carrot.store.campaigns import current_revision, load_evaluation_setup
 from carrot.store.db import Database
 from tests.conftest import Api, create_application
 
 PAST = "2001-01-01T00:00:00Z"
 FUTURE = "2099-01-01T00:00:00Z"
+NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 RULE = {"title": "ten off", "condition": ["and"], "effects": [["setDiscount", "10 off", 10]]}
 
 
@@ -492,6 +497,11 @@ def test_unknown_application_is_a_404(mgmt: Api) -> None:
     assert mgmt.post("/v1/applications/4242/campaigns", json={"name": "x"}).status_code == 404
 
 
+def revision_of(db: Database, application: dict[str, Any]) -> int:
+    with db.read() as conn:
+        return current_revision(conn, application["id"])
+
+
 def limited_key(client: TestClient, db: Database, application_ids: list[int]) -> Api:
     key = create_management_key(db, "limited", allowed_application_ids=application_ids)
     return Api(client, f"ManagementKey-v1 {key}")
@@ -533,8 +543,7 @@ def test_every_change_bumps_the_application_revision(
     db: Database, mgmt: Api, application: dict[str, Any]
 ) -> None:
     def revision() -> int:
-        with db.read() as conn:
-            return current_revision(conn, application["id"])
+        return revision_of(db, application)
 
     seen = [revision()]
     campaign = create_campaign(mgmt, application)
@@ -708,3 +717,97 @@ def test_unknown_campaign_cannot_be_copied(mgmt: Api, application: dict[str, Any
     )
 
     assert response.status_code == 404
+
+
+# --- what the engine reads -------------------------------------------------------------
+
+
+def test_evaluation_setup_holds_the_tree_and_every_campaign_not_archived(
+    db: Database, mgmt: Api, application: dict[str, Any]
+) -> None:
+    group = mgmt.post(
+        f"/v1/applications/{application['id']}/campaign_evaluation_groups",
+        json={"name": "one wins", "evaluationMode": "listOrder", "evaluationScope": "cartItem"},
+    ).json()
+    live = create_campaign(mgmt, application, tags=["spring"], endTime=FUTURE)
+    binding = {"name": "limit", "expression": [10], "minValue": 0.5, "valueType": "number"}
+    ruleset = add_ruleset(
+        mgmt,
+        application,
+        live,
+        rules=[{**RULE, "bindings": [{"name": "x", "expression": [1]}]}],
+        bindings=[binding],
+    )
+    paused = create_campaign(
+        mgmt, application, state="disabled", evaluationGroupId=group["id"], limits=[]
+    )
+    create_campaign(mgmt, application, state="archived")
+
+    with db.read() as conn:
+        setup = load_evaluation_setup(conn, application["id"])
+        revision = current_revision(conn, application["id"])
+
+    assert (setup.application_id, setup.revision) == (application["id"], revision)
+    [root, inner] = setup.groups
+    assert (root.parent_id, root.mode, root.scope) == (None, "stackable", "session")
+    assert (inner.id, inner.parent_id, inner.mode, inner.scope) == (
+        group["id"],
+        root.id,
+        "listOrder",
+        "cartItem",
+    )
+    assert [entry.campaign.id for entry in setup.campaigns] == [live["id"], paused["id"]]
+    first, second = setup.campaigns
+    assert (first.campaign.evaluation_group_id, first.campaign.tags) == (root.id, ("spring",))
+    assert first.campaign.position > inner.position  # created after the group
+    assert first.ruleset is not None and first.ruleset.id == ruleset["id"]
+    [rule] = first.ruleset.rules
+    assert (rule.title, rule.condition, rule.effects) == (
+        "ten off",
+        ["and"],
+        (["setDiscount", "10 off", 10],),
+    )
+    assert [binding.name for binding in rule.bindings] == ["x"]
+    [ruleset_binding] = first.ruleset.bindings
+    assert (ruleset_binding.expression, ruleset_binding.min_value) == ([10], Decimal("0.5"))
+    assert second.ruleset is None
+    assert (second.campaign.evaluation_group_id, second.campaign.state) == (group["id"], "disabled")
+
+
+def test_evaluation_setup_of_an_unknown_application_is_empty(db: Database) -> None:
+    with db.read() as conn:
+        setup = load_evaluation_setup(conn, 4242)
+
+    assert (setup.revision, setup.groups, setup.campaigns, setup.custom_effects) == (0, (), (), ())
+
+
+@pytest.mark.parametrize(
+    ("state", "start", "end", "expected"),
+    [
+        ("enabled", None, None, "running"),
+        ("enabled", NOW, None, "running"),
+        ("enabled", NOW + timedelta(microseconds=1), None, "scheduled"),
+        ("enabled", None, NOW, "expired"),
+        ("enabled", None, NOW + timedelta(microseconds=1), "running"),
+        ("disabled", None, NOW, "disabled"),
+        ("archived", NOW + timedelta(days=1), None, "archived"),
+    ],
+)
+def test_frontend_state_at_the_edges_of_the_schedule(
+    state: str, start: datetime | None, end: datetime | None, expected: str
+) -> None:
+    campaign = DomainCampaign(
+        id=1,
+        application_id=1,
+        name="c",
+        state=CampaignState(state),
+        type=CampaignType.ADVANCED,
+        evaluation_group_id=1,
+        position=0,
+        created=NOW,
+        updated=NOW,
+        start_time=start,
+        end_time=end,
+    )
+
+    assert campaign.frontend_state(NOW) == expected

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carrot.store.campaigns import current_revision, load_evaluation_setup
+from carrot.store.campaigns import load_evaluation_setup
 from carrot.store.db import Database
-from tests.api.management.test_campaigns import limited_key
+from tests.api.management.test_campaigns import limited_key, revision_of
 from tests.conftest import Api, create_application
 
 URL = "/v1/custom_effects"
@@ -233,8 +233,7 @@ def test_changes_bump_every_application_the_effect_applies_to(db: Database, mgmt
     one, two = create_application(mgmt), create_application(mgmt)
 
     def revisions() -> tuple[int, int]:
-        with db.read() as conn:
-            return current_revision(conn, one["id"]), current_revision(conn, two["id"])
+        return revision_of(db, one), revision_of(db, two)
 
     start = revisions()
     effect = create_effect(mgmt, [one["id"]])

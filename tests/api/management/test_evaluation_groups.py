@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carrot.store.campaigns import current_revision
 from carrot.store.db import Database
 from tests.api.management.test_campaigns import (
     campaigns_url,
     create_campaign,
     limited_key,
+    revision_of,
 )
 from tests.conftest import Api, create_application
 
@@ -512,8 +512,7 @@ def test_every_change_to_the_tree_bumps_the_revision(
     db: Database, mgmt: Api, application: dict[str, Any]
 ) -> None:
     def revision() -> int:
-        with db.read() as conn:
-            return current_revision(conn, application["id"])
+        return revision_of(db, application)
 
     seen = [revision()]
     group = create_group(mgmt, application)
