@@ -420,3 +420,34 @@ def test_cart_item_campaign_cannot_discount_the_session() -> None:
     outcome = run(the_book, session(item("a", "20")))
     assert outcome.effects == []
     assert "cartItem" in outcome.failures[0].details
+
+
+def test_campaigns_for_another_event_are_skipped_and_explained() -> None:
+    for_views = rule(
+        "viewed", ["and", ["=", total("Event.Type"), "viewed_product"]], ["setDiscount", "x", 1]
+    )
+    compiled = campaign(1, for_views)
+    assert compiled.ruleset is not None and compiled.ruleset.event_types == frozenset(
+        {"viewed_product"}
+    )
+    outcome = run(
+        book(compiled), session(item("a", "20")), event=EventView("talon_session_updated")
+    )
+    assert outcome.effects == []
+    assert (
+        outcome.failures[0].details
+        == "Event.Type is talon_session_updated; the condition needs = viewed_product"
+    )
+    fired = run(book(compiled), session(item("a", "20")), event=EventView("viewed_product"))
+    assert values(fired) == [("setDiscount", 1)]
+
+
+def test_a_rule_without_an_event_guard_keeps_the_campaign_evaluated() -> None:
+    mixed = campaign(
+        1,
+        rule(
+            "viewed", ["and", ["=", total("Event.Type"), "viewed_product"]], ["setDiscount", "x", 1]
+        ),
+        rule("any", None, ["setDiscount", "y", 2]),
+    )
+    assert mixed.ruleset is not None and mixed.ruleset.event_types is None

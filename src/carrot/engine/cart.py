@@ -148,6 +148,13 @@ class CartBuckets:
     def _take(
         self, slots: Sequence[tuple[ItemKey | None, str | None]], amount: Decimal
     ) -> list[Allocation]:
+        if len(slots) == 1:
+            key, cost = slots[0]
+            part = min(amount, self._left(key, cost))
+            if part <= ZERO:
+                return []
+            self._draw(key, cost, part)
+            return [Allocation(key, cost, part)]
         capacities = [self._left(key, cost) for key, cost in slots]
         amount = min(amount, sum(capacities, ZERO))
         parts = split(amount, capacities, self.places)

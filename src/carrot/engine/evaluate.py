@@ -290,6 +290,10 @@ class _Evaluation:
         result = Result()
         if ruleset is None or not self._selected(campaign):
             return result
+        if ruleset.event_types is not None and self._event_type not in ruleset.event_types:
+            if self.explain:
+                result.failures.append(self._wrong_event(campaign, ruleset, group))
+            return result
         sink = RuleSink(self.context.application, buckets, self.book.custom_effects, campaign.type)
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
         binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
@@ -302,6 +306,28 @@ class _Evaluation:
         if fired:
             result.triggered.append(campaign)
         return result
+
+    @property
+    def _event_type(self) -> str:
+        return "" if self.context.event is None else self.context.event.type
+
+    def _wrong_event(
+        self, campaign: CampaignView, ruleset: CompiledRuleset, group: GroupNode
+    ) -> RuleFailure:
+        wanted = " or ".join(sorted(ruleset.event_types or ()))
+        first = ruleset.rules[0]
+        return RuleFailure(
+            campaign.id,
+            campaign.name,
+            ruleset.id,
+            first.index,
+            first.title,
+            f"Event.Type is {self._event_type or 'not set'}; the condition needs = {wanted}",
+            0,
+            None,
+            group.id,
+            group.mode,
+        )
 
     def _base_scope(self, buckets: CartBuckets) -> dict[str, Any]:
         version = buckets.version if self.context.application.cascading else 0

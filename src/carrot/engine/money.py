@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from functools import cache
 
 ZERO = Decimal(0)
 
 
+@cache
 def unit(places: int) -> Decimal:
     """The smallest amount of a currency with `places` decimal places: 0.01 for EUR, 1 for JPY."""
     return Decimal(1).scaleb(-places)

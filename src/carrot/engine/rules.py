@@ -60,6 +60,9 @@ class CompiledRuleset:
     id: int
     bindings: tuple[CompiledBinding, ...]
     rules: tuple[CompiledRule, ...]
+    event_types: frozenset[str] | None = None
+    """When every rule requires `Event.Type` to equal a literal, those types: the campaign
+    cannot fire for any other call, so the engine skips it without evaluating anything."""
 
 
 class RulesetInvalid(Exception):
@@ -90,7 +93,37 @@ def compile_ruleset(
             compiled_rules.append(compiled)
     if errors:
         raise RulesetInvalid(errors)
-    return CompiledRuleset(ruleset_id, compiled_bindings, tuple(compiled_rules))
+    return CompiledRuleset(
+        ruleset_id, compiled_bindings, tuple(compiled_rules), _event_guard(rules)
+    )
+
+
+EVENT_TYPE = [".", "Event", "Type"]
+
+
+def _event_guard(rules: Sequence[dict[str, Any]]) -> frozenset[str] | None:
+    types: set[str] = set()
+    for rule in rules:
+        required = _required_event_type(rule.get("condition"))
+        if required is None or rule.get("failureEffects"):
+            return None
+        types.add(required)
+    return frozenset(types) if types else None
+
+
+def _required_event_type(condition: Any) -> str | None:
+    """The literal `Event.Type` a top-level condition part requires, if one does."""
+    if not isinstance(condition, list) or not condition:
+        return None
+    parts = condition[1:] if condition[0] == "and" else [condition]
+    for part in parts:
+        if isinstance(part, list) and len(part) == 3 and part[0] == "=":
+            left, right = part[1], part[2]
+            if left == EVENT_TYPE and isinstance(right, str):
+                return right
+            if right == EVENT_TYPE and isinstance(left, str):
+                return left
+    return None
 
 
 def check_ruleset(
