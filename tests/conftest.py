@@ -17,6 +17,7 @@ from carrot.config import normalise_database_url
 from carrot.service.keys import create_management_key
 from carrot.store.db import Database
 from carrot.store.tables import metadata
+from tests.live import LiveServer, ServerProcess, open_live_server, running_servers
 
 
 def _fresh_postgres_database(base_url: str) -> tuple[str, str]:
@@ -133,3 +134,27 @@ def application(mgmt: Api) -> dict[str, Any]:
 def integration(client: TestClient, mgmt: Api, application: dict[str, Any]) -> Api:
     """An Integration API client whose key belongs to `application`."""
     return Api(client, f"ApiKey-v1 {create_integration_key(mgmt, application['id'])}")
+
+
+# Live servers ------------------------------------------------------------------------------
+
+LIVE_SERVER_PROCESSES = 2
+
+
+@pytest.fixture(scope="session")
+def live_processes(
+    database_url: str, migrated_db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[ServerProcess]]:
+    """Real `carrot serve` processes on the test database, shared by the whole run. Both
+    SQLite (WAL, BEGIN IMMEDIATE) and PostgreSQL serialise writers across processes, so both
+    run more than one."""
+    log_dir = tmp_path_factory.mktemp("live")
+    with running_servers(database_url, log_dir, LIVE_SERVER_PROCESSES) as servers:
+        yield servers
+
+
+@pytest.fixture
+def live_server(db: Database, database_url: str, live_processes: list[ServerProcess]) -> LiveServer:
+    """The live servers on an emptied database, with a fresh management key, application and
+    Integration API key."""
+    return open_live_server(database_url, live_processes)
