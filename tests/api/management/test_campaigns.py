@@ -730,12 +730,12 @@ def test_evaluation_setup_holds_the_tree_and_every_campaign_not_archived(
         json={"name": "one wins", "evaluationMode": "listOrder", "evaluationScope": "cartItem"},
     ).json()
     live = create_campaign(mgmt, application, tags=["spring"], endTime=FUTURE)
-    binding = {"name": "limit", "expression": [10], "minValue": 0.5, "valueType": "number"}
+    binding = {"name": "limit", "expression": ["+", 5, 5], "minValue": 0.5, "valueType": "number"}
     ruleset = add_ruleset(
         mgmt,
         application,
         live,
-        rules=[{**RULE, "bindings": [{"name": "x", "expression": [1]}]}],
+        rules=[{**RULE, "bindings": [{"name": "x", "expression": ["+", 1, 0]}]}],
         bindings=[binding],
     )
     paused = create_campaign(
@@ -769,7 +769,10 @@ def test_evaluation_setup_holds_the_tree_and_every_campaign_not_archived(
     )
     assert [binding.name for binding in rule.bindings] == ["x"]
     [ruleset_binding] = first.ruleset.bindings
-    assert (ruleset_binding.expression, ruleset_binding.min_value) == ([10], Decimal("0.5"))
+    assert (ruleset_binding.expression, ruleset_binding.min_value) == (
+        ["+", 5, 5],
+        Decimal("0.5"),
+    )
     assert second.ruleset is None
     assert (second.campaign.evaluation_group_id, second.campaign.state) == (group["id"], "disabled")
 
