@@ -4,6 +4,7 @@ error shape."""
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -92,6 +93,8 @@ def test_integration_api_answers_every_input_without_a_server_error(
     )
 
 
+# Placeholder for the unstorable character; each body is sent once with a NUL and once with
+# a lone surrogate, both written as JSON escapes.
 NUL = "\x00"
 
 
@@ -195,16 +198,21 @@ NUL = "\x00"
         ),
     ],
 )
-def test_nul_characters_in_a_body_are_refused(
-    integration: Api, method: str, url: str, body: dict[str, Any], pointer: str
+@pytest.mark.parametrize("unstorable", ["\\u0000", "\\ud800"], ids=["nul", "lone-surrogate"])
+def test_text_no_database_can_keep_is_refused_in_a_body(
+    integration: Api, method: str, url: str, body: dict[str, Any], pointer: str, unstorable: str
 ) -> None:
-    response = integration.request(method, url, json=body)
+    content = json.dumps(body).replace("\\u0000", unstorable)
+    response = integration.request(
+        method, url, content=content, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["source"]["pointer"].startswith(pointer)
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="bug: path parameters are not checked for NUL; PostgreSQL then fails with a 500 "
     "(SQLite stores the id); the check belongs in the routers' Path declarations",
 )
@@ -229,6 +237,7 @@ def test_nul_characters_in_a_path_are_refused(integration: Api, method: str, url
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="bug: a `now` whose UTC instant is past year 9999 overflows when stored: 500 "
     "(service/customers.evaluation_time should refuse it)",
 )

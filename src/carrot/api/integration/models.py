@@ -10,41 +10,38 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from carrot.api.wire import WireModel
 from carrot.domain.session import SessionState
+from carrot.service.attributes import unstorable_text
 
 MAX_CART_ITEMS = 1000
 MAX_TOTAL_QUANTITY = 10_000
 MAX_IDENTIFIERS = 5
 
-NUL = "\x00"
 
-
-def _without_nul(text: str) -> str:
-    # PostgreSQL stores U+0000 neither in text nor in JSON, and no shop means to send it:
-    # refused here, on every database alike, instead of failing in the store.
-    if NUL in text:
-        raise ValueError("the NUL character (U+0000) is not allowed")
+def _storable(text: str) -> str:
+    # Neither database keeps every Python string (PostgreSQL no NUL, neither a lone surrogate
+    # that a JSON escape can smuggle in): refused here, on both alike, not failed in the store.
+    reason = unstorable_text(text)
+    if reason is not None:
+        raise ValueError(f"the text {reason}")
     return text
 
 
-def _document_without_nul(document: dict[str, Any]) -> dict[str, Any]:
-    """Free-form JSON (attributes): no NUL in any key or string, however deep."""
-    pending: list[tuple[str, Any]] = [("", document)]
+def _storable_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Free-form JSON (attributes): every key and string storable, however deep."""
+    pending: list[Any] = [document]
     while pending:
-        pointer, value = pending.pop()
+        value = pending.pop()
         if isinstance(value, dict):
-            for key, inner in value.items():
-                inner_pointer = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
-                pending.append((inner_pointer, key))
-                pending.append((inner_pointer, inner))
+            pending += [*value.keys(), *value.values()]
         elif isinstance(value, list):
-            pending.extend((f"{pointer}/{i}", inner) for i, inner in enumerate(value))
-        elif isinstance(value, str) and NUL in value:
-            raise ValueError(f"the NUL character (U+0000) is not allowed (at '{pointer}')")
+            pending += value
+        elif isinstance(value, str):
+            _storable(value)
     return document
 
 
-Plain = Annotated[str, AfterValidator(_without_nul)]
-Document = Annotated[dict[str, Any], AfterValidator(_document_without_nul)]
+Plain = Annotated[str, AfterValidator(_storable)]
+Document = Annotated[dict[str, Any], AfterValidator(_storable_document)]
 Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30)]
 Measure = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30)]
 Text = Annotated[Plain, Field(max_length=1000)]
