@@ -56,3 +56,28 @@ def test_template_expansions_are_charged() -> None:
     assert compiled.evaluate() == D(6)
     with pytest.raises(StepLimitError):
         compiled.evaluate(max_steps=3)
+
+
+def test_without_nested_loops_each_loop_is_checked_on_its_own() -> None:
+    two_loops = compile_expr(parse_text("(+ (count (map (. L) x 1)) (count (map (. L) x 1)))"))
+    scope = {"L": list(range(600_000))}
+    assert two_loops.evaluate(scope) == D(1_200_000)
+    with pytest.raises(StepLimitError):
+        two_loops.evaluate(scope, max_steps=1_000_000)
+    with pytest.raises(StepLimitError):
+        compile_expr(parse_text("(map (. L) x 1)")).evaluate({"L": list(range(1_000_001))})
+
+
+def test_fused_loops_charge_like_the_loops_they_replace() -> None:
+    text = "(sum (filter (. Items) ((i) (= (. i Cat) a))) ((i) (* (. i Price) (. i Qty))))"
+    items = [{"Cat": "a", "Price": 1, "Qty": 2}] * 10
+    compiled = compile_expr(parse_text(text))
+    assert compiled.evaluate({"Items": items}) == D(20)
+    # the filter costs 10 items x 5 nodes, the sum 10 items x 7 nodes
+    assert compiled.evaluate({"Items": items}, max_steps=120) == D(20)
+    assert run(text, {"Items": items}, max_steps=120) == D(20)
+    for steps, path in ((119, "$"), (49, "$[1]")):
+        with pytest.raises(StepLimitError) as caught:
+            compiled.evaluate({"Items": items}, max_steps=steps)
+        assert caught.value.path == path
+        assert error_of(text, {"Items": items}, max_steps=steps).path == path

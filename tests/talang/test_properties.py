@@ -141,7 +141,54 @@ SCOPE = {
     "Cart": {"Total": Decimal("80.00"), "Items": [{"Price": Decimal("4.50"), "Qty": 2}]},
     "Flag": True,
     "Mixed": [1, "x", None],
+    "Rows": [
+        {"Price": Decimal("4.50"), "Qty": 2, "Cat": "a"},
+        {"Price": 3, "Qty": Decimal("1.5"), "Cat": "b"},
+        {"Price": Decimal("NaN"), "Qty": 1, "Cat": "a"},
+        {"Price": "x", "Qty": True, "Cat": 1},
+        {"Qty": 1},
+        "a",
+        7,
+    ],
+    "Clean": [
+        {"Price": Decimal("4.50"), "Qty": 2, "Cat": "a"},
+        {"Price": 3, "Qty": Decimal("1.5"), "Cat": "b"},
+        {"Price": Decimal("0.10"), "Qty": 10, "Cat": "10"},
+    ],
 }
+_ROW_SLICES = st.sampled_from(
+    [
+        [".", "Rows"],
+        [".", "Clean"],
+        [".", "Clean"],
+        ["list", "a", "b", 1, "10"],
+        [".", "L"],
+        [".", "Words"],
+        [".", "Mixed"],
+    ]
+).flatmap(lambda rows: st.sampled_from([rows, ["tail", rows], ["tail", ["tail", rows]]]))
+_ITEM_TESTS = (
+    st.tuples(
+        st.sampled_from(["filter", "exists", "every"]),
+        _ROW_SLICES,
+        st.sampled_from(["=", "!=", ">", "<="]),
+        st.sampled_from([[".", "r"], [".", "r", "Cat"], [".", "r", "Price"], [".", "r", "Qty"]]),
+        st.sampled_from(["a", "10", 1, Decimal("3.00"), Decimal("-1")]),
+    )
+    .filter(lambda t: t[2] in ("=", "!=") or not isinstance(t[4], str))
+    .map(lambda t: [t[0], t[1], "r", [t[2], t[3], t[4]]])
+)
+_ITEM_SUMS = st.tuples(
+    _ROW_SLICES,
+    st.sampled_from(
+        [
+            [".", "r", "Price"],
+            [".", "r", "Qty"],
+            ["*", [".", "r", "Price"], [".", "r", "Qty"]],
+            ["+", [".", "r", "Qty"], [".", "r", "Price"]],
+        ]
+    ),
+).map(lambda t: ["sum", t[0], "r", t[1]])
 
 
 def _const(kind: str) -> st.SearchStrategy[Any]:
@@ -319,11 +366,37 @@ def _walked(expr: Any) -> Any:
         return ("error", error.message, error.path)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(EXPRESSIONS)
-def test_compiled_evaluation_equals_the_tree_walk(expr: Any) -> None:
+def assert_same_outcome(expr: Any) -> None:
     compiled, walked = _compiled(expr), _walked(expr)
     if compiled[0] == "value" and walked[0] == "value":
         assert _strict(compiled[1], walked[1]), (expr, compiled, walked)
     else:
         assert compiled == walked, (expr, compiled, walked)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_compiled_evaluation_equals_the_tree_walk(expr: Any) -> None:
+    assert_same_outcome(expr)
+
+
+_FILTERED_SUMS = st.tuples(
+    _ROW_SLICES,
+    st.sampled_from(["=", "!="]),
+    st.sampled_from(["Cat", "Price", "Missing"]),
+    st.sampled_from(["a", "b", "10"]),
+    st.sampled_from([["Price", "Qty"], ["Qty", "Price"], ["Price", "Missing"]]),
+).map(
+    lambda t: [
+        "sum",
+        ["filter", t[0], [["r"], [t[1], [".", "r", t[2]], t[3]]]],
+        ["fn", "s", ["*", [".", "s", t[4][0]], [".", "s", t[4][1]]]],
+    ]
+)
+
+
+@SETTINGS
+@given(st.one_of(_ITEM_TESTS, _ITEM_SUMS, _FILTERED_SUMS))
+def test_loops_over_simple_blocks_equal_the_tree_walk(expr: Any) -> None:
+    # The compiler runs these shapes as single loops; they must not change any outcome.
+    assert_same_outcome(expr)

@@ -57,7 +57,7 @@ DEFAULT_LIMITS = Limits()
 class Node:
     """A checked expression. `kinds` are the kinds it may produce."""
 
-    __slots__ = ("depth", "expr", "kinds", "needs_run", "path", "size", "writes")
+    __slots__ = ("depth", "expr", "kinds", "loops", "needs_run", "path", "size", "writes")
 
     def __init__(self, expr: Any, path: str, depth: int, kinds: int) -> None:
         self.expr = expr
@@ -67,6 +67,7 @@ class Node:
         self.size = 1
         self.writes = False
         self.needs_run = False
+        self.loops = False
 
 
 class Const(Node):
@@ -166,7 +167,10 @@ class Call(Node):
         self.positions = positions
         self.writes = function.writes
         self.needs_run = function.needs_run
+        self.loops = function.loops
         _absorb(self, [_inner(arg) for arg in args])
+        if function.loops and any(isinstance(a, BlockNode) and a.body.loops for a in args):
+            self.needs_run = True  # nested loops share one budget
 
 
 def _inner(arg: Arg) -> Node:
@@ -184,6 +188,7 @@ def _absorb(node: Node, children: list[Node]) -> None:
         node.size += child.size
         node.writes = node.writes or child.writes
         node.needs_run = node.needs_run or child.needs_run
+        node.loops = node.loops or child.loops
 
 
 # ---- binding arguments to a signature ------------------------------------------------

@@ -107,11 +107,16 @@ wrong kind from the scope, an index out of bounds) are recoverable with `catch`.
 
 ## Limits
 
-Evaluation is bounded: there are no loops or recursion, every block charges one step per item
-and per node of its body (up front) against a budget of 1,000,000 steps per evaluation, a
-string may not exceed 1,000,000 characters nor a list 100,000 items, and template expansions
-count towards the nesting limit, so a template that calls itself stops. Running out of steps
-is a `StepLimitError`, which `catch` does not recover from.
+Evaluation is bounded. There are no loops or recursion; a block runs once per item of a
+list, and every block charges one step per item and per node of its body, up front, against
+a budget of 1,000,000 steps. An expression with loops inside loops, templates or host
+functions that take the context keeps one budget for the whole evaluation; in any other
+expression each loop is checked against the budget on its own (its work is then bounded by
+its list, and the expression has a fixed number of loops). `evaluate(..., max_steps=n)`
+always sets one budget for the whole evaluation. A string may not exceed 1,000,000
+characters nor a list 100,000 items, and template expansions count towards the nesting
+limit, so a template that calls itself stops. Running out of steps is a `StepLimitError`,
+which `catch` does not recover from.
 
 ## Using Talang from Python
 

@@ -111,8 +111,10 @@ class FunctionDef:
 
     pure:      same arguments give the same result and nothing else happens, so a call with
                constant arguments is computed once, when the expression is compiled.
-    needs_run: the function uses per-evaluation state (step budget, templates, clock,
-               host context), so the evaluator must set it up.
+    needs_run: the function uses per-evaluation state (templates, clock, host context),
+               so the evaluator must set it up.
+    loops:     the function runs a block once per item of a list; loops nested in loops
+               share one step budget per evaluation.
     writes:    the function changes bindings (`set`, `setTemplate`).
     host:      declared by the host; its results are checked against the declared kinds.
     """
@@ -124,6 +126,7 @@ class FunctionDef:
     examples: tuple[Example, ...] = ()
     pure: bool = True
     needs_run: bool = False
+    loops: bool = False
     writes: bool = False
     host: bool = False
     key: str = field(init=False)

@@ -55,11 +55,19 @@ class Lazy:
 
 @dataclass(frozen=True, slots=True)
 class BlockArg:
-    """A block argument: the variable it binds, its body, and the body's size in steps."""
+    """A block argument: the variable it binds and its body.
+
+    `cost` is the body's size in steps, charged once per item. `limit` is the budget a loop
+    checks itself against when the evaluation keeps no shared budget (see `charge_loop`).
+    When `takes_item` is true the compiler made the body a function of the item itself
+    (it reads nothing but the item), so no child frame is needed.
+    """
 
     var: str
-    body: Thunk
+    body: Callable[[Any], Any]
     cost: int
+    limit: int
+    takes_item: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +162,33 @@ def items_of(values: list[Any]) -> list[Any]:
     return [to_value(item) for item in values]
 
 
-def block_scope(frame: Frame, items: list[Any], block: BlockArg) -> Frame:
-    """The child frame a block runs in, after charging one step per item and body node."""
-    run_of(frame).charge(len(items) * block.cost)
-    return dict(frame)
+def charge_loop(frame: Frame, amount: int, limit: int) -> None:
+    """Charge a loop's work. Expressions with nested loops, templates or host context keep
+    one budget per evaluation; in any other expression each loop is checked on its own."""
+    run: Run | None = frame.get(RUN)
+    if run is not None:
+        run.charge(amount)
+    elif amount > limit:
+        raise StepLimitReached(
+            f"the evaluation needs more than {limit} steps; it works through too many items"
+        )
+
+
+def block_applier(frame: Frame, block: BlockArg) -> Callable[[Any], Any]:
+    """A function from an item to the block's value for it."""
+    if block.takes_item:
+        return block.body
+    scope = dict(frame)
+    var, body = block.var, block.body
+
+    def apply(item: Any) -> Any:
+        scope[var] = item
+        return body(scope)
+
+    return apply
+
+
+def loop_applier(frame: Frame, values: list[Any], block: BlockArg) -> Callable[[Any], Any]:
+    """`block_applier` for a loop over `values`, after charging it."""
+    charge_loop(frame, len(values) * block.cost, block.limit)
+    return block_applier(frame, block)

@@ -77,7 +77,8 @@ def _thunk(node: Node) -> Thunk:
 def _argument(arg: Any, form: str, frame: Frame) -> Any:
     if form == BLOCK:
         assert isinstance(arg, BlockNode)
-        return BlockArg(arg.var, _thunk(arg.body), arg.body.size)
+        # The walk always keeps one budget per evaluation, so `limit` is never consulted.
+        return BlockArg(arg.var, _thunk(arg.body), arg.body.size, DEFAULT_LIMITS.max_steps)
     if form == PAIR:
         assert isinstance(arg, PairNode)
         return PairArg(arg.key, _thunk(arg.value))

@@ -8,7 +8,7 @@ from typing import Any
 
 from carrot.talang.errors import FunctionError, StepLimitError, TalangRuntimeError
 from carrot.talang.registry import STYLE_FRAME, Example, FunctionDef, overload
-from carrot.talang.runtime import BlockArg, Frame, Lazy, key_text, lookup
+from carrot.talang.runtime import BlockArg, Frame, Lazy, block_applier, key_text, lookup
 from carrot.talang.types import describe_value, kind_of, kinds_phrase, to_value
 
 FAMILY = "control"
@@ -45,9 +45,7 @@ def recover(frame: Frame, fallback: Lazy, body: Lazy) -> Any:
 
 
 def apply_block(frame: Frame, value: Any, block: BlockArg) -> Any:
-    scope = dict(frame)
-    scope[block.var] = value
-    return block.body(scope)
+    return block_applier(frame, block)(value)
 
 
 def nothing() -> None:

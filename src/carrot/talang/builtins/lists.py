@@ -12,7 +12,7 @@ from typing import Any
 
 from carrot.talang.errors import FunctionError
 from carrot.talang.registry import STYLE_FRAME, Example, FunctionDef, overload
-from carrot.talang.runtime import BlockArg, Frame, block_scope, items_of
+from carrot.talang.runtime import BlockArg, Frame, items_of, loop_applier
 from carrot.talang.types import check_list_length, describe_value, to_value, value_text
 
 FAMILY = "lists"
@@ -86,72 +86,57 @@ def _text_key(function: str, value: Any) -> str:
     return value_text(value)
 
 
-def _predicate_error(function: str, value: Any) -> FunctionError:
+def predicate_error(function: str, value: Any) -> FunctionError:
     return FunctionError(
         f"the block of `{function}` must give a Boolean, got {describe_value(value)}"
     )
 
 
 def exists(frame: Frame, values: list[Any], block: BlockArg) -> bool:
-    scope = block_scope(frame, values, block)
-    var, body = block.var, block.body
+    apply = loop_applier(frame, values, block)
     for value in values:
-        scope[var] = to_value(value)
-        result = body(scope)
+        result = apply(value if type(value) is dict else to_value(value))
         if result is True:
             return True
         if result is not False:
-            raise _predicate_error("exists", result)
+            raise predicate_error("exists", result)
     return False
 
 
 def every(frame: Frame, values: list[Any], block: BlockArg) -> bool:
-    scope = block_scope(frame, values, block)
-    var, body = block.var, block.body
+    apply = loop_applier(frame, values, block)
     for value in values:
-        scope[var] = to_value(value)
-        result = body(scope)
+        result = apply(value if type(value) is dict else to_value(value))
         if result is False:
             return False
         if result is not True:
-            raise _predicate_error("every", result)
+            raise predicate_error("every", result)
     return True
 
 
 def keep(frame: Frame, values: list[Any], block: BlockArg) -> list[Any]:
-    scope = block_scope(frame, values, block)
-    var, body = block.var, block.body
+    apply = loop_applier(frame, values, block)
     kept = []
     for value in values:
-        value = to_value(value)
-        scope[var] = value
-        result = body(scope)
+        if type(value) is not dict:
+            value = to_value(value)
+        result = apply(value)
         if result is True:
             kept.append(value)
         elif result is not False:
-            raise _predicate_error("filter", result)
+            raise predicate_error("filter", result)
     return kept
 
 
 def transform(frame: Frame, values: list[Any], block: BlockArg) -> list[Any]:
-    scope = block_scope(frame, values, block)
-    var, body = block.var, block.body
-    results = []
-    for value in values:
-        scope[var] = to_value(value)
-        results.append(body(scope))
-    return results
+    apply = loop_applier(frame, values, block)
+    return [apply(value if type(value) is dict else to_value(value)) for value in values]
 
 
 def _keys(frame: Frame, values: list[Any], block: BlockArg) -> tuple[list[Any], list[Any]]:
     items = items_of(values)
-    scope = block_scope(frame, items, block)
-    var, body = block.var, block.body
-    keys = []
-    for value in items:
-        scope[var] = value
-        keys.append(body(scope))
-    return items, keys
+    apply = loop_applier(frame, items, block)
+    return items, [apply(item) for item in items]
 
 
 def sort_by_number(frame: Frame, values: list[Any], block: BlockArg, descending: bool) -> list[Any]:
@@ -180,7 +165,7 @@ def _block_function(
         overloads=(overload(signature, impl, style=STYLE_FRAME),),
         doc=doc,
         family=FAMILY,
-        needs_run=True,
+        loops=True,
         examples=examples,
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from carrot.talang.errors import FunctionError
 from carrot.talang.registry import STYLE_FRAME, Example, FunctionDef, overload
-from carrot.talang.runtime import BlockArg, Frame, block_scope, items_of
+from carrot.talang.runtime import BlockArg, Frame, items_of, loop_applier
 from carrot.talang.types import DECIMAL_CONTEXT, check_string_length, describe_value, to_value
 
 FAMILY = "math"
@@ -96,18 +96,18 @@ def total(values: list[Any]) -> Decimal:
 
 
 def total_of(frame: Frame, values: list[Any], block: BlockArg) -> Decimal:
-    scope = block_scope(frame, values, block)
-    var, body = block.var, block.body
+    apply = loop_applier(frame, values, block)
     result = ZERO
     for item in values:
-        scope[var] = to_value(item)
-        value = body(scope)
+        value = apply(item if type(item) is dict else to_value(item))
         if type(value) is not Decimal:
-            raise FunctionError(
-                f"the block of `sum` must give a Decimal, got {describe_value(value)}"
-            )
+            raise block_number_error(value)
         result = _add(result, value)
     return result
+
+
+def block_number_error(value: Any) -> FunctionError:
+    return FunctionError(f"the block of `sum` must give a Decimal, got {describe_value(value)}")
 
 
 def _fold(name: str, impl: Any, doc: str, examples: tuple[Example, ...]) -> FunctionDef:
@@ -218,7 +218,7 @@ FUNCTIONS = (
         doc="Adds the numbers of a list, or the numbers a block gives for each item. "
         "An empty list sums to 0.",
         family=FAMILY,
-        needs_run=True,
+        loops=True,
         examples=(
             Example("(sum (list 1 2 3.5))", Decimal("6.5")),
             Example(
