@@ -4,6 +4,7 @@ request body."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -38,9 +39,14 @@ def check_rules(
     if problems:
         return problems
     # The shape is right: now every expression must compile with the rule engine.
+    errors = check_ruleset(rules, bindings or [])
+    strikethrough = [
+        replace(error, pointer=error.pointer.replace("/rules", "/strikethroughRules", 1))
+        for error in check_ruleset(strikethrough_rules or [], [])
+    ]
     return [
         Problem(title="Invalid rule", details=error.message, pointer=error.pointer)
-        for error in check_ruleset(rules, bindings or [])
+        for error in errors + strikethrough
     ]
 
 

@@ -70,18 +70,7 @@ def test_every_setting_is_stored_and_read_back(mgmt: Api) -> None:
 
 
 @pytest.mark.parametrize("case_sensitivity", ["insensitive-uppercase", "insensitive-lowercase"])
-def test_coupon_case_sensitivity_is_stored(
-    request: pytest.FixtureRequest, mgmt: Api, case_sensitivity: str
-) -> None:
-    if request.getfixturevalue("database_url").startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="schema: applications.case_sensitivity is VARCHAR(20), these values "
-                "have 21 characters; needs a migration widening the column",
-            )
-        )
-
+def test_coupon_case_sensitivity_is_stored(mgmt: Api, case_sensitivity: str) -> None:
     created = create_application(mgmt, caseSensitivity=case_sensitivity)
 
     assert mgmt.get(f"/v1/applications/{created['id']}").json()["caseSensitivity"] == (
