@@ -13,6 +13,7 @@ from carrot.talang import (
     Compiled,
     FunctionDef,
     FunctionError,
+    Registry,
     TalangRuntimeError,
     compile_expr,
     default_registry,
@@ -261,3 +262,18 @@ def test_explain_reports_a_non_boolean_condition() -> None:
         result.reason
         == "S could not be evaluated: `and` argument 1 must be a Boolean, got the Decimal 7."
     )
+
+
+def test_a_registry_answers_what_it_holds() -> None:
+    assert "couponValid" in REGISTRY and "COUPONVALID" in REGISTRY
+    assert "couponValid" not in default_registry()
+    assert len(REGISTRY) == len(default_registry()) + 2
+    assert REGISTRY.lookup("setdiscount") is not None
+    twice = [host_function("x", "() -> Null", lambda: None, doc="x")] * 2
+    with pytest.raises(ValueError, match="declared twice"):
+        Registry(twice)
+
+
+def test_a_function_needs_a_signature() -> None:
+    with pytest.raises(ValueError, match="declares no signature"):
+        FunctionDef(name="empty", overloads=(), doc="x", family="host")

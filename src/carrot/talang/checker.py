@@ -594,8 +594,3 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a JSON object"
     return f"a {type(value).__name__}"
-
-
-def check(expr: Any, registry: Registry, limits: Limits = DEFAULT_LIMITS) -> Node:
-    """Check an expression and return its typed tree."""
-    return Checker(registry, limits).check(expr)

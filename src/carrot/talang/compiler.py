@@ -845,21 +845,19 @@ def _filtered_sum(
         try:
             for value in values:
                 found = value[field]
-                if type(found) is not str:
+                if found.__class__ is not str:
                     return unfused(frame)
                 if (found == constant) is positive:
                     a, b = value[left], value[right]
-                    kind_a, kind_b = type(a), type(b)
-                    if not (kind_a is Decimal or kind_a is int) or not (
-                        kind_b is Decimal or kind_b is int
-                    ):
+                    # The context refuses anything but Decimals and ints (TypeError);
+                    # Booleans, which Python counts as ints, are turned away here.
+                    if a is True or a is False or b is True or b is False:
                         return unfused(frame)
-                    amount = combine(a, b)
-                    if not amount.is_finite():
-                        return unfused(frame)
-                    total = add(total, amount)
+                    total = add(total, combine(a, b))
                     count += 1
         except _UNUSUAL:
+            return unfused(frame)
+        if not total.is_finite():  # a NaN or an infinity came in: let the builtins say so
             return unfused(frame)
         for amount, path in ((len(values) * filter_cost, filter_path), (count * each, sum_path)):
             try:
@@ -1009,15 +1007,16 @@ def _membership(source: _Source, constant: str, judge: Callable[[Any], tuple[Any
     the list? While the items are Strings they are compared on the spot; the first item
     that is not sends the whole list the general way."""
 
-    direct = source.direct
+    first, last = source.direct or (None, "")
+    cost, limit = source.cost, source.limit
 
     def contains(frame: Frame) -> bool:
         # The list read inline, and a list short enough needs no budget (see _Source).
         try:
-            values = frame[direct[0]][direct[1]] if direct and RUN not in frame else None
+            values = frame[first][last] if first is not None and RUN not in frame else None
         except _UNUSUAL:
             values = None
-        if type(values) is not list or len(values) * source.cost > source.limit:
+        if type(values) is not list or len(values) * cost > limit:
             values = source.values(frame)
         for value in values:
             if type(value) is not str:

@@ -81,11 +81,6 @@ class Overload:
     def min_args(self) -> int:
         return len(self.params) - (1 if self.variadic else 0)
 
-    def param_at(self, index: int) -> Param:
-        if index < len(self.params):
-            return self.params[index]
-        return self.params[-1]
-
     def signature(self) -> str:
         parts = [param.describe() for param in self.params]
         if self.variadic:
@@ -135,13 +130,6 @@ class FunctionDef:
         if not self.overloads:
             raise ValueError(f"function `{self.name}` declares no signature")
         object.__setattr__(self, "key", self.name.lower())
-
-    @property
-    def returns(self) -> int:
-        kinds = 0
-        for overload in self.overloads:
-            kinds |= overload.returns
-        return kinds
 
 
 _PARAM = re.compile(r"^\s*(\w+)\s*:\s*(lazy\s+)?(.+?)\s*$")

@@ -125,10 +125,6 @@ def kind_of(value: Any) -> int:
     return _KIND_OF_TYPE[type(to_value(value))]
 
 
-def kind_name_of(value: Any) -> str:
-    return kinds_name(kind_of(value))
-
-
 def to_value(value: Any) -> Any:
     """Normalise one value read from the scope; containers keep their elements as given."""
     kind = type(value)

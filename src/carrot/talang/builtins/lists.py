@@ -93,25 +93,23 @@ def predicate_error(function: str, value: Any) -> FunctionError:
 
 
 def exists(frame: Frame, values: list[Any], block: BlockArg) -> bool:
-    apply = loop_applier(frame, values, block)
-    for value in values:
-        result = apply(value if type(value) is dict else to_value(value))
-        if result is True:
-            return True
-        if result is not False:
-            raise predicate_error("exists", result)
-    return False
+    return _decides(frame, values, block, "exists", True)
 
 
 def every(frame: Frame, values: list[Any], block: BlockArg) -> bool:
+    return _decides(frame, values, block, "every", False)
+
+
+def _decides(frame: Frame, values: list[Any], block: BlockArg, name: str, deciding: bool) -> bool:
+    """Stops at the first item whose block gives `deciding`; every result must be Boolean."""
     apply = loop_applier(frame, values, block)
     for value in values:
         result = apply(value if type(value) is dict else to_value(value))
-        if result is False:
-            return False
-        if result is not True:
-            raise predicate_error("every", result)
-    return True
+        if result is not True and result is not False:
+            raise predicate_error(name, result)
+        if result == deciding:
+            return deciding
+    return not deciding
 
 
 def keep(frame: Frame, values: list[Any], block: BlockArg) -> list[Any]:
