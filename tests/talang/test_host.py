@@ -277,3 +277,18 @@ def test_a_registry_answers_what_it_holds() -> None:
 def test_a_function_needs_a_signature() -> None:
     with pytest.raises(ValueError, match="declares no signature"):
         FunctionDef(name="empty", overloads=(), doc="x", family="host")
+
+
+def test_a_context_function_declared_by_hand_gets_its_context() -> None:
+    seen: list[Any] = []
+    function = FunctionDef(
+        name="remember",
+        overloads=(
+            overload("() -> Boolean", lambda ctx: seen.append(ctx) or True, style="context"),
+        ),
+        doc="x",
+        family="host",
+    )
+    compiled = compile_expr(["remember"], registry=default_registry().extend(function))
+    assert compiled.evaluate({}, context="ctx") is True
+    assert seen == ["ctx"]

@@ -62,7 +62,10 @@ typed. Other unquoted words are typed: `true`/`false` in any case, numbers (`1`,
 `.5`; no exponents), RFC 3339 times; anything else is a String. Quoted items (`"…"` or
 `'…'`) are Strings; inside them `\\"` (the same quote) and `\\\\` are escapes and any other
 backslash is kept, so `"^\\d+$"` is a regular expression as written. Whitespace separates
-items. Unbalanced parentheses, unterminated strings and `()` are errors.
+items. Unbalanced parentheses, unterminated strings and `()` are errors. A whole expression
+that is one unquoted word is a call unless the word is a number, Boolean or time (`and` is
+`(and)`). The keys of a path are names and stay Strings: `(. List True)` reads the key
+`"True"`.
 
 ## Types
 
@@ -84,8 +87,8 @@ implicit conversion: `(+ "2" 2)` is an error; use `toString`.
 `(. Session Total)` reads `scope["Session"]["Total"]`. The host supplies the scope as plain
 Python values: dicts are Maps, ints and floats become Decimals (`Decimal(str(x))`), times
 must be timezone-aware. A missing key or a Null value is an error
-(`` `Session.Foo` is not set ``); `.|` and `catch` supply defaults. `(set Name value)` binds a name in the current
-scope.
+(`` `Session.Foo` is not set ``); `.|` and `catch` supply defaults. `(set Name value)`
+binds a name in the current scope.
 
 ## Blocks
 
@@ -143,8 +146,11 @@ registry = default_registry().extend(
 ```
 
 A host function gets normalised values, returns a value of its declared kind (or None for
-Null) and raises `FunctionError("…")` to fail with a message. Effects are host functions that
-record what they did in the context.
+Null) and raises `FunctionError("…")` to fail with a message (`FunctionError("…", 2)` points
+the error's path at its second argument). Effects are host functions that record what they
+did in the context. `pure=True` lets calls with constant arguments be computed once, at
+compile time. A function with several signatures is a `FunctionDef` with several
+`overload("(…) -> …", impl, style="context")` entries, as the core library declares its own.
 
 `explain(compiled, scope, context=ctx)` evaluates a condition and says why it does not hold:
 for `["and", c0, c1, …]` it gives `failed_index` (the first argument that is not true), the

@@ -130,6 +130,10 @@ class FunctionDef:
         if not self.overloads:
             raise ValueError(f"function `{self.name}` declares no signature")
         object.__setattr__(self, "key", self.name.lower())
+        if any(o.style in (STYLE_CONTEXT, STYLE_SITE) for o in self.overloads):
+            # Reaching the host context or expanding code needs the per-run state.
+            object.__setattr__(self, "needs_run", True)
+            object.__setattr__(self, "pure", False)
 
 
 _PARAM = re.compile(r"^\s*(\w+)\s*:\s*(lazy\s+)?(.+?)\s*$")
