@@ -100,6 +100,11 @@ def check_error(expr: Any, limits: Limits | None = None) -> TalangCheckError:
             "$",
         ),
         (
+            "(list (fn x 1))",
+            "`fn` makes a block; use it as the block argument of map, filter, exists, every, sum, sortByNumber, sortByString or do",
+            "$[1]",
+        ),
+        (
             "(do 4 (x (noop)))",
             '`do` needs a block as argument 2, written [["Item"], …], "Item", … or ["fn", "Item", …]',
             "$[2]",
@@ -222,3 +227,8 @@ def test_result_kinds_follow_the_arguments_of_catch_and_do() -> None:
 
 def test_function_names_ignore_case() -> None:
     assert compile_expr(parse_text("(WEEKDAY 2018-03-11T19:04:05Z)")).evaluate() == "0"
+
+
+def test_fn_outside_a_block_fails_at_run_time_when_not_constant() -> None:
+    compiled = compile_expr(parse_text("(catch 0 (fn x (. y)))"))
+    assert compiled.evaluate() == 0

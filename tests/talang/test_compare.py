@@ -76,3 +76,23 @@ def test_patterns_that_can_backtrack_exponentially_are_refused(pattern: str) -> 
 )
 def test_ordinary_patterns_are_accepted(pattern: str) -> None:
     assert unsafe_pattern(pattern) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("a(?=b)", "lookahead are not supported (RE2 syntax)"),
+        ("a(?!b)", "lookahead are not supported (RE2 syntax)"),
+        ("(?<=a)b", "lookbehind are not supported (RE2 syntax)"),
+        ("(?<!a)b", "lookbehind are not supported (RE2 syntax)"),
+        ("(?>a+)b", "atomic groups are not supported (RE2 syntax)"),
+        ("(a)?(?(1)b|c)", "conditionals are not supported (RE2 syntax)"),
+        ("(?P<x>a)(?P=x)", "backreferences are not supported (RE2 syntax)"),
+        ("(a)\\1", "backreferences are not supported (RE2 syntax)"),
+        ("a" * 1001, "it is longer than 1000 characters"),
+    ],
+)
+def test_what_re2_refuses_is_refused(pattern: str, problem: str) -> None:
+    assert unsafe_pattern(pattern) == problem
+    error = error_of("(~ (. P) x)", {"P": pattern})
+    assert error.message == f"the pattern {pattern!r} cannot be used: {problem}"

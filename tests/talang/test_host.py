@@ -292,3 +292,33 @@ def test_a_context_function_declared_by_hand_gets_its_context() -> None:
     compiled = compile_expr(["remember"], registry=default_registry().extend(function))
     assert compiled.evaluate({}, context="ctx") is True
     assert seen == ["ctx"]
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        ("(a: String...) -> Boolean", None),
+        ("(...) -> Boolean", "cannot read parameter"),
+        ("(a String) -> Boolean", "cannot read parameter"),
+        ("(a: Block[Strng]) -> Boolean", "unknown kind `Strng`"),
+    ],
+)
+def test_signature_notation(signature: str, message: str | None) -> None:
+    if message is None:
+        assert overload(signature, lambda *a: True).min_args == 0
+    else:
+        with pytest.raises(ValueError, match=message):
+            overload(signature, lambda *a: True)
+
+
+def test_arithmetic_overflow_is_a_runtime_error() -> None:
+    error = error_of("(* (. A) (. A))", {"A": Decimal("1E+999999")})
+    assert error.message == "`*` failed: the arithmetic is invalid (Overflow)"
+    assert error.path == "$"
+
+
+def test_values_that_have_no_json_form_are_refused() -> None:
+    from carrot.talang.types import to_json
+
+    with pytest.raises(ValueError, match="cannot write a object as JSON"):
+        to_json(object())

@@ -70,3 +70,20 @@ def test_a_template_that_calls_itself_stops_at_the_nesting_limit() -> None:
     error = error_of(text)
     assert "the expression nests deeper than 64 levels" in error.message
     assert error.path == "$[1]"
+
+
+def test_template_signature_notation() -> None:
+    error = error_of('(setTemplate "t(Decimal..., String)Any" (# 0))')
+    assert error.message == "in 't(Decimal..., String)Any' only the last parameter may repeat"
+    error = error_of('(setTemplate "t(...)Any" (# 0))')
+    assert error.message == "a kind is missing in ''"
+    text = '((setTemplate "any(Atom...)" (list (# 0))) (! any 1))'
+    assert run(text) == [D(1)]
+
+
+def test_a_signature_computed_at_run_time_is_checked_then() -> None:
+    error = error_of("(setTemplate (. Sig) (# 0))", {"Sig": "nope"})
+    assert error.message == (
+        "'nope' is not a template signature; write it like \"plus(Decimal, Decimal)Decimal\""
+    )
+    assert error.path == "$[1]"

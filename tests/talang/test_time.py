@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.talang.helpers import D, error_of, run, utc
 
 
@@ -78,3 +80,28 @@ def test_match_time_compares_the_formatted_parts() -> None:
 
 def test_format_time_of_fractional_seconds() -> None:
     assert run('(formatTime (parseTime "2024-01-01T00:00:00.250Z"))') == "2024-01-01T00:00:00.25Z"
+
+
+def test_a_shift_past_the_calendar_is_an_error() -> None:
+    error = error_of("(addDuration (. T) 2 days)", {"T": utc(9999, 12, 31)})
+    assert (error.message, error.path) == ("the resulting time is out of range", "$")
+
+
+@pytest.mark.parametrize(
+    ("text", "layout", "message"),
+    [
+        ("2024 2024", "yyyy yyyy", "the layout 'yyyy yyyy' names the same field twice"),
+        ("Foo 2024", "MMM yyyy", "'Foo' is not a month"),
+        ("10:00 +2500", "HH:mm Z", "'+2500' is not a UTC offset"),
+        ("10:00 x", "HH:mm 'x", 'the quote in layout "HH:mm \'x" is never closed'),
+        ("2024-02-30", "yyyy-MM-dd", "not a valid time: day is out of range for month"),
+    ],
+)
+def test_layout_errors(text: str, layout: str, message: str) -> None:
+    error = error_of("(parseTime (. Text) (. Layout))", {"Text": text, "Layout": layout})
+    assert (error.message, error.path) == (message, "$")
+
+
+def test_layouts_with_literal_text_and_two_digit_years() -> None:
+    assert run('(parseTime "24-01-31 at 10" "yy-MM-dd \'at\' HH")') == utc(2024, 1, 31, 10)
+    assert run("(matchTime 2024-01-31T00:00:00Z 2024-01-31T00:00:00Z \"yy 'o''clock' S\")") is True

@@ -335,12 +335,6 @@ class Checker:
         function = self.registry.lookup(name)
         if function is None:
             raise TalangCheckError(self.unknown_function(name), f"{path}[0]")
-        if function.key == BLOCK_FUNCTION:
-            raise TalangCheckError(
-                "`fn` makes a block; use it as the block argument of map, filter, exists, "
-                "every, sum, sortByNumber, sortByString or do",
-                path,
-            )
         bindings: list[tuple[Overload, list[_Bound]]] = []
         shape_error: _ShapeError | None = None
         for candidate in function.overloads:

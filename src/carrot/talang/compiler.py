@@ -139,7 +139,8 @@ class Compiler:
             return self.sequence(node, recovering)
         if isinstance(node, Call):
             return self.call(node, recovering)
-        raise TalangCheckError("a template parameter `#` cannot be evaluated here", node.path)
+        # Placeholders live only in template bodies, which are substituted, never compiled.
+        raise AssertionError(f"cannot compile {type(node).__name__} at {node.path}")
 
     def sequence(self, node: Seq, recovering: bool) -> Code:
         codes = [self.compile(item, recovering) for item in node.items]

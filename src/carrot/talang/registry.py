@@ -184,8 +184,6 @@ def overload(
 ) -> Overload:
     """Declare one signature of a function and the code that implements it."""
     params, variadic, returns = parse_signature(signature)
-    if variadic and not params:
-        raise ValueError(f"signature {signature!r} repeats nothing")
     return Overload(params, variadic, returns, impl, style, infer)
 
 

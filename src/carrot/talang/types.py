@@ -72,6 +72,8 @@ def parse_kinds(text: str) -> int:
     kinds = 0
     for part in text.split("|"):
         name = part.strip().lower()
+        if not name:
+            raise ValueError(f"a kind is missing in {text!r}")
         if name not in KIND_BY_NAME:
             raise ValueError(f"unknown kind `{part.strip()}`")
         kinds |= KIND_BY_NAME[name]

@@ -56,7 +56,8 @@ def walk(node: Node, frame: Frame) -> Any:
         return value
     if isinstance(node, Call):
         return walk_call(node, frame)
-    raise TalangRuntimeError("a template parameter `#` cannot be evaluated here", node.path)
+    # Placeholders live only in template bodies, which are substituted, never walked.
+    raise AssertionError(f"cannot walk {type(node).__name__} at {node.path}")
 
 
 def walk_call(node: Call, frame: Frame) -> Any:

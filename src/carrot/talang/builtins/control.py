@@ -80,8 +80,13 @@ def _with(container: Any, keys: Sequence[str], depth: int, value: Any) -> dict[s
     return updated
 
 
-def block_outside_block() -> None:
-    raise FunctionError("`fn` makes a block and cannot be evaluated on its own")
+def block_outside_block(frame: Frame, variable: str, body: Lazy) -> None:
+    """Where a block is expected the checker reads `fn` as the block; anywhere else it is
+    a mistake, reported when compiled (or at run time, inside `catch`)."""
+    raise FunctionError(
+        "`fn` makes a block; use it as the block argument of map, filter, exists, every, "
+        "sum, sortByNumber, sortByString or do"
+    )
 
 
 def _first_or_second(kinds: Sequence[int]) -> int:
@@ -179,11 +184,14 @@ FUNCTIONS = (
     ),
     FunctionDef(
         name="fn",
-        overloads=(overload("(variable: String, body: lazy Any) -> Any", block_outside_block),),
+        overloads=(
+            overload(
+                "(variable: String, body: lazy Any) -> Any", block_outside_block, style=STYLE_FRAME
+            ),
+        ),
         doc='Writes a block: `["fn", "Item", body]` (text `(fn Item body)`) is the same as '
         '`[["Item"], body]`. It can stand only where a block is expected.',
         family=FAMILY,
-        pure=False,
         examples=(
             Example("(map (list 1 2) (fn x (* (. x) 10)))", [Decimal(10), Decimal(20)]),
             Example("(fn x 1)", error="`fn` makes a block"),

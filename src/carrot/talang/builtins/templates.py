@@ -74,8 +74,6 @@ def parse_template_signature(text: str) -> TemplateSignature:
             variadic = True
             part = part[:-3].strip()
         slots.append(parse_kinds(part))
-    if variadic and not slots:
-        raise ValueError(f"{text!r} repeats nothing")
     return TemplateSignature(name, tuple(slots), variadic, parse_kinds(returns or "Any"))
 
 
