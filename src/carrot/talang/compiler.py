@@ -585,29 +585,41 @@ def _ordering(
 
     if not right.const or left_type is None or read is None:
         return ordering
-    bound, expected = right.value, left_type
+    return _against_constant(read, compare, right.value, left_type, ordering)
+
+
+def _against_constant(
+    read: DirectRead,
+    compare: Callable[[Any, Any], bool],
+    bound: Any,
+    expected: type,
+    general: Thunk,
+) -> Thunk:
+    """`(> (. Session Total) 100)`, `(= (. Item Category) "shoes")`: the path read inline
+    and compared with the constant when it holds a value of the expected type; anything
+    else goes to the general closure."""
     first, last = read
     if first is None:
 
-        def item_against_constant(item: Any) -> bool:
+        def item_against_constant(item: Any) -> Any:
             try:
                 value = item[last]
                 if type(value) is expected:
                     return compare(value, bound)
             except _UNUSUAL:
                 pass
-            return ordering(item)
+            return general(item)
 
         return item_against_constant
 
-    def path_against_constant(frame: Frame) -> bool:
+    def path_against_constant(frame: Frame) -> Any:
         try:
             value = frame[first][last]
             if type(value) is expected:
                 return compare(value, bound)
         except _UNUSUAL:
             pass
-        return ordering(frame)
+        return general(frame)
 
     return path_against_constant
 
@@ -691,31 +703,8 @@ def _equality(
 
     if not (right.const and type(right.value) is str and read is not None):
         return equality
-    text = right.value
-    first, last = read
-    if first is None:
-
-        def item_equals_text(item: Any) -> bool:
-            try:
-                value = item[last]
-                if type(value) is str:
-                    return (value == text) is positive
-            except _UNUSUAL:
-                pass
-            return equality(item)
-
-        return item_equals_text
-
-    def path_equals_text(frame: Frame) -> bool:
-        try:
-            value = frame[first][last]
-            if type(value) is str:
-                return (value == text) is positive
-        except _UNUSUAL:
-            pass
-        return equality(frame)
-
-    return path_equals_text
+    compare = operator.eq if positive else operator.ne
+    return _against_constant(read, compare, right.value, str, equality)
 
 
 # ---- loops over simple item blocks ---------------------------------------------------
