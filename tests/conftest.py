@@ -110,7 +110,12 @@ class Api:
 
 
 def create_application(mgmt: Api, **settings: Any) -> dict[str, Any]:
-    body = {"name": f"shop-{uuid.uuid4().hex[:8]}", "currency": "EUR", "timezone": "UTC", **settings}
+    body = {
+        "name": f"shop-{uuid.uuid4().hex[:8]}",
+        "currency": "EUR",
+        "timezone": "UTC",
+        **settings,
+    }
     response = mgmt.post("/v1/applications", json=body)
     assert response.status_code == 201, response.text
     application: dict[str, Any] = response.json()

@@ -6,6 +6,7 @@ import typer
 
 from carrot.config import database_url
 from carrot.store.db import Database
+from carrot.talang.cli import talang_app
 
 app = typer.Typer(
     no_args_is_help=True, help="carrot: promotion, coupon, referral and loyalty engine."
@@ -14,6 +15,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 key_app = typer.Typer(no_args_is_help=True, help="Management API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(key_app, name="management-key")
+app.add_typer(talang_app, name="talang")
 
 
 @app.command()
@@ -56,9 +58,11 @@ def demo(
         f"  curl -s -X PUT {base}/v2/customer_sessions/demo-cart-5 \\\n"
         f"    -H 'Authorization: ApiKey-v1 {setup.integration_key}' \\\n"
         "    -H 'Content-Type: application/json' \\\n"
-        """    -d '{"customerSession": {"profileId": "demo-alice", "cartItems": """
-        """[{"sku": "TEA-01", "name": "Green tea", "price": 4.95, "quantity": 3}]}, """
-        """"responseContent": ["customerSession", "customerProfile"]}'"""
+        """    -d '{"customerSession": {"profileId": "demo-alice", "cartItems": ["""
+        """{"sku": "POT-02", "name": "Tea pot", "price": 29, "quantity": 2, "category": "Kitchen"}, """
+        """{"sku": "CUP-03", "name": "Cup", "price": 6.5, "quantity": 4, "category": "Kitchen"}], """
+        """"additionalCosts": {"shipping": {"price": 4.9}}}, """
+        """"responseContent": ["customerSession", "triggeredCampaigns", "ruleFailureReasons"]}'"""
     )
     typer.echo(f"Serving on {base} (Ctrl-C stops).")
     serve(host=host, port=port, workers=1)

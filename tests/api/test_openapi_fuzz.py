@@ -210,12 +210,6 @@ def test_text_no_database_can_keep_is_refused_in_a_body(
     assert response.json()["errors"][0]["source"]["pointer"].startswith(pointer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: path parameters are not checked for NUL; PostgreSQL then fails with a 500 "
-    "(SQLite stores the id); the check belongs in the routers' Path declarations",
-)
 @pytest.mark.parametrize(
     ("method", "url"),
     [
@@ -235,12 +229,6 @@ def test_nul_characters_in_a_path_are_refused(integration: Api, method: str, url
     assert parameter in {"integrationId", "customerSessionId"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: a `now` whose UTC instant is past year 9999 overflows when stored: 500 "
-    "(service/customers.evaluation_time should refuse it)",
-)
 def test_now_beyond_the_last_representable_instant_is_refused(integration: Api) -> None:
     response = integration.put(
         "/v2/customer_sessions/s",

@@ -72,12 +72,6 @@ def test_a_discount_arrives_as_the_sdks_effect_and_campaign_models(
     assert campaign.application_id == live_server.application_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: RuleFailureReason is spelled campaignId/rulesetId/evaluationGroupId; Talon.One "
-    "(and the SDK, which then finds no campaign_id) spells campaignID/rulesetID/evaluationGroupID",
-)
 def test_a_rule_that_did_not_fire_is_explained(
     sdk: talon_one.IntegrationApi, live_server: LiveServer
 ) -> None:

@@ -153,12 +153,6 @@ def test_every_answered_field_has_a_name_the_sdk_knows(
     assert misspelt == [], "\n".join(misspelt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: effects and ruleFailureReasons spell campaignId/rulesetId/evaluationGroupId "
-    "where Talon.One spells campaignID/rulesetID/evaluationGroupID (engine to_wire)",
-)
 def test_ids_are_spelt_as_talon_one_spells_them(
     unknown_to_the_sdk: list[tuple[str, str, str]],
 ) -> None:

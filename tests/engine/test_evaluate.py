@@ -276,7 +276,7 @@ def test_list_order_group_applies_only_the_first_triggered_campaign() -> None:
     outcome = run(the_book, session(item("a", "20")))
     assert [e.props["name"] for e in outcome.effects] == ["two", "outside"]
     assert outcome.effects[0].to_wire()["evaluationGroupMode"] == "listOrder"
-    assert outcome.effects[0].to_wire()["evaluationGroupId"] == 2
+    assert outcome.effects[0].to_wire()["evaluationGroupID"] == 2
 
 
 @pytest.mark.parametrize(

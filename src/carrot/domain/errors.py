@@ -44,5 +44,9 @@ class Forbidden(CarrotError):
     """403: the key is valid but not for this."""
 
 
+def bad_parameter(parameter: str, details: str) -> BadRequest:
+    return BadRequest(details, [Problem("Invalid parameter", details, parameter=parameter)])
+
+
 def bad_request(details: str, pointer: str | None = None, title: str = "Bad request") -> BadRequest:
     return BadRequest(details, [Problem(title=title, details=details, pointer=pointer)])

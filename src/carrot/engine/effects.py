@@ -46,7 +46,7 @@ class Effect:
             "props": self.props,
         }
         if origin.evaluation_group_id is not None:
-            wire["evaluationGroupId"] = origin.evaluation_group_id
+            wire["evaluationGroupID"] = origin.evaluation_group_id
             wire["evaluationGroupMode"] = origin.evaluation_group_mode
         if origin.triggered_by_coupon is not None:
             wire["triggeredByCoupon"] = origin.triggered_by_coupon

@@ -107,9 +107,9 @@ class RuleFailure:
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
-            "campaignId": self.campaign_id,
+            "campaignID": self.campaign_id,
             "campaignName": self.campaign_name,
-            "rulesetId": self.ruleset_id,
+            "rulesetID": self.ruleset_id,
             "ruleIndex": self.rule_index,
             "ruleName": self.rule_name,
             "details": self.details,
@@ -119,7 +119,7 @@ class RuleFailure:
         if self.effect_index is not None:
             wire["effectIndex"] = self.effect_index
         if self.evaluation_group_id is not None:
-            wire["evaluationGroupId"] = self.evaluation_group_id
+            wire["evaluationGroupID"] = self.evaluation_group_id
             wire["evaluationGroupMode"] = self.evaluation_group_mode
         return wire
 

@@ -4,13 +4,13 @@ and the checks every write makes before it changes anything."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from carrot.domain.campaign import Campaign
-from carrot.domain.errors import Forbidden, bad_request
+from carrot.domain.errors import Forbidden, bad_parameter
 from carrot.domain.profile import CustomerProfile, Event
 from carrot.domain.session import CustomerSession
 from carrot.service.clock import utcnow
@@ -47,11 +47,17 @@ def evaluation_time(caller: IntegrationCaller, dry: bool, now: datetime | None) 
     clock = utcnow()
     if now is not None:
         if not dry:
-            raise bad_request("`now` may only be given with dry=true.", title="Invalid parameter")
+            raise bad_parameter("now", "`now` may only be given with dry=true.")
         if now.tzinfo is None:
-            raise bad_request("`now` must carry a time zone.", title="Invalid parameter")
+            raise bad_parameter("now", "`now` must carry a time zone.")
+        try:
+            now = now.astimezone(UTC)
+        except OverflowError:
+            raise bad_parameter(
+                "now", "`now` lies beyond the last representable instant."
+            ) from None
         if now < clock - timedelta(seconds=1):
-            raise bad_request("`now` must not be in the past.", title="Invalid parameter")
+            raise bad_parameter("now", "`now` must not be in the past.")
         return now
     return clock + timedelta(microseconds=caller.time_offset_ns // 1000)
 

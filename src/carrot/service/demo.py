@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
+from carrot.domain.errors import Conflict
 from carrot.domain.session import CartItem, SessionState
-from carrot.service import applications, sessions
+from carrot.service import additional_costs, applications, campaigns, rulesets, sessions
 from carrot.service.clock import utcnow
 from carrot.service.keys import (
     IntegrationCaller,
@@ -43,6 +46,7 @@ def prepare_demo(db: Database) -> Demo:
             description="Sample shop created by `carrot demo`.",
             timezone="Europe/Berlin",
             currency="EUR",
+            enable_flattened_cart_items=True,
         )
         application_id = applications.create_application(db, owner, settings).id
     key_row, integration_key = applications.create_api_key(
@@ -52,6 +56,7 @@ def prepare_demo(db: Database) -> Demo:
         applications.NewApiKey(title="demo", expires=utcnow() + timedelta(days=30)),
     )
     if created:
+        _demo_campaigns(db, owner, application_id)
         caller = IntegrationCaller(
             account_id=account_id,
             application_id=application_id,
@@ -96,3 +101,79 @@ def _sample_customers(db: Database, caller: IntegrationCaller) -> None:
     for session_id, profile_id, items, state in orders:
         changes = sessions.SessionChanges(profile_id=profile_id, cart_items=items, state=state)
         sessions.update_customer_session(db, caller, session_id, changes)
+
+
+TOTAL = [".", "Session", "Total"]
+KITCHEN = [
+    "filter",
+    [".", "Session", "CartItems"],
+    [["Item"], ["=", [".", "Item", "Category"], "Kitchen"]],
+]
+SHIPPING_THRESHOLD = 60
+
+
+def _three_for_two(nth: int) -> dict[str, Any]:
+    """Every third kitchen unit is free, cheapest first: one rule per free unit (up to 9 units)."""
+    cheapest_first = ["sortByNumber", KITCHEN, [["Item"], [".", "Item", "Price"]], False]
+    free = ["item", cheapest_first, nth - 1]
+    return {
+        "title": f"unit {nth} of 3 for 2",
+        "condition": ["and", [">=", ["count", KITCHEN], 3 * nth]],
+        "bindings": [{"name": "Free", "expression": free}],
+        "effects": [["setDiscountPerItem", "3 for 2", [".", "Free"], [".", "Free", "Price"]]],
+    }
+
+
+DEMO_CAMPAIGNS: list[tuple[str, list[dict[str, Any]]]] = [
+    (
+        "10% off orders over 100",
+        [
+            {
+                "title": "10% off over 100",
+                "condition": ["and", [">", TOTAL, 100]],
+                "effects": [["setDiscount", "10% off", ["*", TOTAL, 0.1]]],
+            }
+        ],
+    ),
+    ("3 for 2 in Kitchen", [_three_for_two(n) for n in (1, 2, 3)]),
+    (
+        f"Free shipping over {SHIPPING_THRESHOLD}",
+        [
+            {
+                "title": f"free shipping over {SHIPPING_THRESHOLD}",
+                "condition": ["and", [">", [".", "Session", "CartItemTotal"], SHIPPING_THRESHOLD]],
+                "effects": [
+                    ["setDiscountPerAdditionalCost", "Free shipping", "shipping", [".", "Session", "AdditionalCosts", "shipping"]]
+                ],
+                "failureEffects": [
+                    [
+                        "showNotification",
+                        "info",
+                        "Almost free shipping",
+                        ["+", "Add ", ["toString", ["-", SHIPPING_THRESHOLD, [".", "Session", "CartItemTotal"]]], " EUR for free shipping"],
+                    ]
+                ],
+            }
+        ],
+    ),
+]  # fmt: skip
+
+
+def _demo_campaigns(db: Database, owner: ManagementCaller, application_id: int) -> None:
+    """The campaigns a shop typically starts with; the printed curl call shows their effects."""
+    # Defined already when an earlier demo (or the operator) created it.
+    with contextlib.suppress(Conflict):
+        additional_costs.create_additional_cost(
+            db, owner, additional_costs.AdditionalCostDefinition("shipping", "Shipping")
+        )
+    for name, rules in DEMO_CAMPAIGNS:
+        campaign = campaigns.create_campaign(
+            db, owner, application_id, campaigns.CampaignSettings(name=name, tags=["demo"])
+        )
+        rulesets.create_ruleset(
+            db,
+            owner,
+            application_id,
+            campaign.id,
+            rulesets.NewRulesetInput(rules=rules, activate=True),
+        )

@@ -302,9 +302,9 @@ def _check(
 
 def _dropped(effect: dict[str, Any], reason: str) -> dict[str, Any]:
     return {
-        "campaignId": effect["campaignId"],
+        "campaignID": effect["campaignId"],
         "campaignName": "",
-        "rulesetId": effect["rulesetId"],
+        "rulesetID": effect["rulesetId"],
         "ruleIndex": effect["ruleIndex"],
         "ruleName": effect["ruleName"],
         "details": f"updateAttribute {effect['props']['path']} was not applied: {reason}",

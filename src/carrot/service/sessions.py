@@ -193,6 +193,7 @@ def _apply_update(
     when: datetime,
     rules: RuleOptions,
 ) -> IntegrationState:
+    store.lock_session_key(conn, caller.application_id, integration_id)
     old = store.find_session(conn, caller.application_id, integration_id, lock=True)
     if old is None:
         created = _create(conn, caller, integration_id, changes, when, rules)
@@ -536,6 +537,7 @@ def reopen_customer_session(
 def _existing_session(
     conn: sa.Connection, caller: IntegrationCaller, integration_id: str
 ) -> CustomerSession:
+    store.lock_session_key(conn, caller.application_id, integration_id)
     session = store.find_session(conn, caller.application_id, integration_id, lock=True)
     if session is None:
         raise NotFound(f"Customer session '{integration_id}' not found.")

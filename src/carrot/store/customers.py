@@ -203,6 +203,19 @@ def _session_values(session: CustomerSession) -> dict[str, Any]:
     }
 
 
+def lock_session_key(conn: sa.Connection, application_id: int, integration_id: str) -> None:
+    """Serialise every change of one session, its creation included, before any other lock is
+    taken. Without it, two first calls naming the same new session could each hold what the
+    other waits for (one the new profile, the other the session row). PostgreSQL only: SQLite's
+    BEGIN IMMEDIATE already serialises all writers."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"session:{application_id}:{integration_id}"},
+    )
+
+
 def find_session(
     conn: sa.Connection, application_id: int, integration_id: str, *, lock: bool = False
 ) -> CustomerSession | None:

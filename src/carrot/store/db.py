@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x636172726F74  # "carrot"
 
 
 def _json_default(value: object) -> Any:
@@ -68,12 +69,23 @@ class Database:
             yield conn
 
     def upgrade(self) -> None:
-        """Migrate the schema to the newest revision."""
+        """Migrate the schema to the newest revision. Servers starting together on one
+        PostgreSQL database migrate one after the other (an advisory lock), never at once."""
         with self.engine.connect() as conn:
-            config = alembic_config(self.url)
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            conn.commit()
+            if not self.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
+            try:
+                config = alembic_config(self.url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                conn.commit()
+            finally:
+                if not self.is_sqlite:
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                    conn.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

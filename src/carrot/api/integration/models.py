@@ -17,7 +17,7 @@ MAX_TOTAL_QUANTITY = 10_000
 MAX_IDENTIFIERS = 5
 
 
-def _storable(text: str) -> str:
+def storable(text: str) -> str:
     # Neither database keeps every Python string (PostgreSQL no NUL, neither a lone surrogate
     # that a JSON escape can smuggle in): refused here, on both alike, not failed in the store.
     reason = unstorable_text(text)
@@ -26,7 +26,7 @@ def _storable(text: str) -> str:
     return text
 
 
-def _storable_document(document: dict[str, Any]) -> dict[str, Any]:
+def storable_document(document: dict[str, Any]) -> dict[str, Any]:
     """Free-form JSON (attributes): every key and string storable, however deep."""
     pending: list[Any] = [document]
     while pending:
@@ -36,12 +36,12 @@ def _storable_document(document: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, list):
             pending += value
         elif isinstance(value, str):
-            _storable(value)
+            storable(value)
     return document
 
 
-Plain = Annotated[str, AfterValidator(_storable)]
-Document = Annotated[dict[str, Any], AfterValidator(_storable_document)]
+Plain = Annotated[str, AfterValidator(storable)]
+Document = Annotated[dict[str, Any], AfterValidator(storable_document)]
 Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30)]
 Measure = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30)]
 Text = Annotated[Plain, Field(max_length=1000)]

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from pydantic import AfterValidator
 
 from carrot.api import present
 from carrot.api.auth import database, integration_caller
@@ -14,6 +15,7 @@ from carrot.api.integration.models import (
     CustomerProfileIntegrationRequestV2,
     MultipleCustomerProfileIntegrationRequest,
     ResponseContent,
+    storable,
 )
 from carrot.service import profiles
 from carrot.service.keys import IntegrationCaller
@@ -21,7 +23,9 @@ from carrot.store.db import Database
 
 router = APIRouter()
 
-ProfileId = Annotated[str, Path(alias="integrationId", min_length=1, max_length=1000)]
+ProfileId = Annotated[
+    str, Path(alias="integrationId", min_length=1, max_length=1000), AfterValidator(storable)
+]
 
 
 class Silent(StrEnum):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from pydantic import AfterValidator
 
 from carrot.api import present
 from carrot.api.auth import database, integration_caller
@@ -15,6 +16,7 @@ from carrot.api.integration.models import (
     NewCustomerSessionV2,
     ResponseContent,
     ReturnIntegrationRequest,
+    storable,
 )
 from carrot.domain import session as domain
 from carrot.service import sessions
@@ -23,7 +25,11 @@ from carrot.store.db import Database
 
 router = APIRouter()
 
-SessionId = Annotated[str, Path(alias="customerSessionId", min_length=1, max_length=1000)]
+SessionId = Annotated[
+    str,
+    Path(alias="customerSessionId", min_length=1, max_length=1000),
+    AfterValidator(storable),
+]
 
 
 @router.put("/v2/customer_sessions/{customerSessionId}")
