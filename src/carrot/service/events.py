@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from carrot.domain.errors import bad_request
-from carrot.domain.profile import Event
+from carrot.domain.profile import CustomerProfile, Event
 from carrot.engine.scope import EventView
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
@@ -66,42 +67,67 @@ def track_event(
             profile, _ = store.lock_or_create_profile(
                 conn, caller.account_id, caller.sandbox, profile_id, when
             )
-            run = run_rules(
-                conn,
-                caller,
-                when,
-                profile=profile,
-                event=EventView(event_type, checked),
-                only=only,
-                explain=explain,
-            )
-            applied = apply_attribute_updates(conn, caller, run, None, profile)
-            assert applied.profile is not None
-            profile = replace(applied.profile, last_activity=when, updated=when)
-            store.save_profile(conn, profile)
-            event = store.insert_event(
-                conn,
-                Event(
-                    id=0,
-                    application_id=caller.application_id,
-                    type=event_type,
-                    created=when,
-                    profile_id=profile.id,
-                    profile_integration_id=profile.integration_id,
-                    store_integration_id=store_integration_id,
-                    attributes=checked,
-                    effects=applied.effects,
-                ),
-            )
-            evaluation = Evaluation(
-                effects=applied.effects,
-                triggered_campaigns=run.triggered,
-                rule_failure_reasons=applied.failures,
-            )
-            result = IntegrationState(evaluation, profile=profile, event=event)
+            occurred = Occurrence(event_type, checked, when, store_integration_id)
+            result = record_profile_event(conn, caller, profile, occurred, only, explain)
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """An event about to be recorded for a profile."""
+
+    type: str
+    attributes: dict[str, Any]
+    when: datetime
+    store_integration_id: str | None = None
+
+
+def record_profile_event(
+    conn: sa.Connection,
+    caller: IntegrationCaller,
+    profile: CustomerProfile,
+    occurred: Occurrence,
+    only: list[int] | None,
+    explain: bool,
+) -> IntegrationState:
+    """Run the rules on an event of a profile (a custom event, or talon_profile_created /
+    _updated), store what they change and the event with its effects, and mark the profile's
+    activity."""
+    run = run_rules(
+        conn,
+        caller,
+        occurred.when,
+        profile=profile,
+        event=EventView(occurred.type, occurred.attributes),
+        only=only,
+        explain=explain,
+    )
+    applied = apply_attribute_updates(conn, caller, run, None, profile)
+    assert applied.profile is not None
+    profile = replace(applied.profile, last_activity=occurred.when, updated=occurred.when)
+    store.save_profile(conn, profile)
+    event = store.insert_event(
+        conn,
+        Event(
+            id=0,
+            application_id=caller.application_id,
+            type=occurred.type,
+            created=occurred.when,
+            profile_id=profile.id,
+            profile_integration_id=profile.integration_id,
+            store_integration_id=occurred.store_integration_id,
+            attributes=occurred.attributes,
+            effects=applied.effects,
+        ),
+    )
+    evaluation = Evaluation(
+        effects=applied.effects,
+        triggered_campaigns=run.triggered,
+        rule_failure_reasons=applied.failures,
+    )
+    return IntegrationState(evaluation, profile=profile, event=event)
 
 
 def _require_event_type(conn: sa.Connection, account_id: int, event_type: str) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from carrot.domain.errors import BadRequest, NotFound, Problem
-from carrot.domain.profile import CustomerProfile, Event
-from carrot.engine.scope import EventView
+from carrot.domain.profile import CustomerProfile
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
     DryRun,
@@ -20,7 +19,7 @@ from carrot.service.customers import (
     finish,
     require_dry_for_staging,
 )
-from carrot.service.evaluation import apply_attribute_updates, run_rules
+from carrot.service.events import Occurrence, record_profile_event
 from carrot.service.keys import IntegrationCaller
 from carrot.store import customers as store
 from carrot.store.db import Database
@@ -63,38 +62,8 @@ def update_customer_profile(
                 store.save_profile(conn, profile)
                 return finish(conn, dry, IntegrationState(Evaluation(), profile=profile))  # type: ignore[no-any-return]
             event_type = PROFILE_CREATED if created else PROFILE_UPDATED
-            run = run_rules(
-                conn,
-                caller,
-                when,
-                profile=profile,
-                event=EventView(event_type, checked),
-                only=only,
-                explain=explain,
-            )
-            applied = apply_attribute_updates(conn, caller, run, None, profile)
-            assert applied.profile is not None
-            profile = replace(applied.profile, last_activity=when)
-            store.save_profile(conn, profile)
-            event = store.insert_event(
-                conn,
-                Event(
-                    id=0,
-                    application_id=caller.application_id,
-                    type=event_type,
-                    created=when,
-                    profile_id=profile.id,
-                    profile_integration_id=profile.integration_id,
-                    attributes=checked,
-                    effects=applied.effects,
-                ),
-            )
-            evaluation = Evaluation(
-                effects=applied.effects,
-                triggered_campaigns=run.triggered,
-                rule_failure_reasons=applied.failures,
-            )
-            result = IntegrationState(evaluation, profile=profile, event=event)
+            occurred = Occurrence(event_type, checked, when)
+            result = record_profile_event(conn, caller, profile, occurred, only, explain)
             return finish(conn, dry, result)  # type: ignore[no-any-return]
     except DryRun as dry_run:
         return dry_run.result  # type: ignore[no-any-return]
