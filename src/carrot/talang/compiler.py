@@ -30,7 +30,7 @@ from carrot.talang.checker import (
     Seq,
     TemplateNode,
 )
-from carrot.talang.code import Code, constant, mismatch
+from carrot.talang.code import Code, constant
 from carrot.talang.errors import (
     FunctionError,
     StepLimitError,
@@ -43,9 +43,7 @@ from carrot.talang.registry import (
     EXPR,
     LAZY,
     PAIR,
-    STYLE_VALUES,
     TEMPLATE,
-    Overload,
     Registry,
     default_registry,
 )
@@ -61,6 +59,7 @@ from carrot.talang.runtime import (
     TemplateBody,
     Thunk,
 )
+from carrot.talang.settled import settled_call
 from carrot.talang.shapes import (
     ARITHMETIC,
     ORDERINGS,
@@ -80,7 +79,6 @@ from carrot.talang.types import (
     NULL,
     STRING,
     TIME,
-    kind_of,
     to_plain,
     value_text,
 )
@@ -189,13 +187,10 @@ class Compiler:
             raise TalangCheckError(error.message, error.path) from None
 
     def generic(self, node: Call, args: list[Any]) -> Thunk:
-        name, path = node.function.name, node.path
         values = [_runtime_arg(arg) for arg in args]
         if len(node.candidates) == 1:
-            overload = node.candidates[0]
-            checks = _needed_checks(node, args)
-            if overload.style == STYLE_VALUES and not node.function.host:
-                return _values_call(node, overload, values, checks)
+            return settled_call(node, values)
+        name, path = node.function.name, node.path
         codes = [arg.fn if isinstance(arg, Code) else None for arg in args]
 
         def call(frame: Frame) -> Any:
@@ -274,85 +269,6 @@ def _key_text(value: Any) -> str | None:
     if type(value) is Decimal or type(value) is bool:
         return value_text(value)
     return None
-
-
-def _needed_checks(node: Call, args: list[Any]) -> list[tuple[int, int]]:
-    """(argument index, kinds) for each value argument the checker could not prove."""
-    params = node.params[0]
-    checks = []
-    for index, (arg, form) in enumerate(zip(node.args, node.forms, strict=True)):
-        if form != "value" or not isinstance(arg, Node):
-            continue
-        if arg.kinds & ~params[index].kinds:
-            checks.append((index, params[index].kinds))
-    return checks
-
-
-def _fits(value: Any, kinds: int) -> bool:
-    return bool(kind_of(value) & kinds)
-
-
-def _values_call(
-    node: Call, overload: Overload, values: list[Any], checks: list[tuple[int, int]]
-) -> Thunk:
-    impl = overload.impl
-    name, path = node.function.name, node.path
-    fns = tuple(value.fn for value in values)
-
-    def verify(evaluated: list[Any]) -> None:
-        for index, kinds in checks:
-            if not _fits(evaluated[index], kinds):
-                raise mismatch(node, evaluated)
-
-    if len(fns) == 1 and not checks:
-        (only,) = fns
-
-        def call1(frame: Frame) -> Any:
-            try:
-                return impl(only(frame))
-            except FunctionError as error:
-                raise error.at(path) from None
-            except ArithmeticError as error:
-                raise arithmetic_error(name, error, path) from None
-
-        return call1
-
-    if len(fns) == 2 and not checks:
-        first, second = fns
-
-        def call2(frame: Frame) -> Any:
-            try:
-                return impl(first(frame), second(frame))
-            except FunctionError as error:
-                raise error.at(path) from None
-            except ArithmeticError as error:
-                raise arithmetic_error(name, error, path) from None
-
-        return call2
-
-    if not checks:
-
-        def call(frame: Frame) -> Any:
-            try:
-                return impl(*[fn(frame) for fn in fns])
-            except FunctionError as error:
-                raise error.at(path) from None
-            except ArithmeticError as error:
-                raise arithmetic_error(name, error, path) from None
-
-        return call
-
-    def checked_call(frame: Frame) -> Any:
-        evaluated = [fn(frame) for fn in fns]
-        verify(evaluated)
-        try:
-            return impl(*evaluated)
-        except FunctionError as error:
-            raise error.at(path) from None
-        except ArithmeticError as error:
-            raise arithmetic_error(name, error, path) from None
-
-    return checked_call
 
 
 # ---- the public face -----------------------------------------------------------------
