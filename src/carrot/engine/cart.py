@@ -49,6 +49,11 @@ class Allocation:
     amount: Decimal
 
 
+# One bucket: an item's price (cost None), one of its additional costs, or a session-level
+# cost (item None).
+_Slot = tuple[ItemBuckets | None, str | None]
+
+
 @dataclass
 class CartBuckets:
     """Buckets in cart order, indexed by item key."""
@@ -107,14 +112,15 @@ class CartBuckets:
         return self.total()
 
     # Drawing down ----------------------------------------------------------------------
+    # Slots hold the item itself, so drawing looks nothing up.
 
     def take_session(self, scope: str, amount: Decimal) -> list[Allocation]:
         """Spread a session-level discount over every bucket of its scope."""
-        slots: list[tuple[ItemKey | None, str | None]] = []
+        slots: list[_Slot] = []
         if scope in ("sessionTotal", "cartItems"):
-            slots += [(i.key, None) for i in self.items]
+            slots += [(i, None) for i in self.items]
         if scope in ("sessionTotal", "additionalCosts"):
-            slots += [(i.key, name) for i in self.items for name in i.costs]
+            slots += [(i, name) for i in self.items for name in i.costs]
             slots += [(None, name) for name in self.session_costs]
         return self._take(slots, amount)
 
@@ -123,64 +129,63 @@ class CartBuckets:
         item = self.item(key)
         if item is None:
             return []
-        slots: list[tuple[ItemKey | None, str | None]] = []
+        slots: list[_Slot] = []
         if scope in (PRICE, "itemTotal"):
-            slots.append((key, None))
+            slots.append((item, None))
         if scope in ("additionalCosts", "itemTotal"):
-            slots += [(key, name) for name in item.costs]
+            slots += [(item, name) for name in item.costs]
         return self._take(slots, amount)
 
     def take_cost(self, key: ItemKey | None, cost: str, amount: Decimal) -> list[Allocation]:
         """One named additional cost, of the session (key None) or of one item."""
-        return self._take([(key, cost)], amount)
+        if key is None:
+            return self._take([(None, cost)], amount)
+        item = self.item(key)
+        return [] if item is None else self._take([(item, cost)], amount)
 
     def retake(self, allocations: Iterable[Allocation]) -> list[Allocation]:
         """Take the same shares again, from this state, each capped at what is left of its
         bucket: how an effect found on a trial copy is applied for real."""
         taken = []
         for allocation in allocations:
-            part = min(allocation.amount, self._left(allocation.key, allocation.cost))
+            key, cost = allocation.key, allocation.cost
+            item = None if key is None else self.item(key)
+            if key is not None and item is None:
+                continue  # nothing is left of a bucket that is not there
+            part = min(allocation.amount, self._left(item, cost))
             if part > ZERO:
-                self._draw(allocation.key, allocation.cost, part)
-                taken.append(Allocation(allocation.key, allocation.cost, part))
-        return taken
-
-    def _take(
-        self, slots: Sequence[tuple[ItemKey | None, str | None]], amount: Decimal
-    ) -> list[Allocation]:
-        if len(slots) == 1:
-            key, cost = slots[0]
-            part = min(amount, self._left(key, cost))
-            if part <= ZERO:
-                return []
-            self._draw(key, cost, part)
-            return [Allocation(key, cost, part)]
-        capacities = [self._left(key, cost) for key, cost in slots]
-        amount = min(amount, sum(capacities, ZERO))
-        parts = split(amount, capacities, self.places)
-        taken = []
-        for (key, cost), part in zip(slots, parts, strict=True):
-            if part > ZERO:
-                self._draw(key, cost, part)
+                self._draw(item, cost, part)
                 taken.append(Allocation(key, cost, part))
         return taken
 
-    def _left(self, key: ItemKey | None, cost: str | None) -> Decimal:
-        if key is None:
-            return self.session_costs.get(cost or "", ZERO)
-        item = self.item(key)
+    def _take(self, slots: Sequence[_Slot], amount: Decimal) -> list[Allocation]:
+        if len(slots) == 1:
+            item, cost = slots[0]
+            part = min(amount, self._left(item, cost))
+            if part <= ZERO:
+                return []
+            self._draw(item, cost, part)
+            return [Allocation(None if item is None else item.key, cost, part)]
+        capacities = [self._left(item, cost) for item, cost in slots]
+        amount = min(amount, sum(capacities, ZERO))
+        parts = split(amount, capacities, self.places)
+        taken = []
+        for (item, cost), part in zip(slots, parts, strict=True):
+            if part > ZERO:
+                self._draw(item, cost, part)
+                taken.append(Allocation(None if item is None else item.key, cost, part))
+        return taken
+
+    def _left(self, item: ItemBuckets | None, cost: str | None) -> Decimal:
         if item is None:
-            return ZERO
+            return self.session_costs.get(cost or "", ZERO)
         return item.price if cost is None else item.costs.get(cost, ZERO)
 
-    def _draw(self, key: ItemKey | None, cost: str | None, amount: Decimal) -> None:
+    def _draw(self, item: ItemBuckets | None, cost: str | None, amount: Decimal) -> None:
         self.version += 1
-        if key is None:
+        if item is None:
             self.session_costs[cost or ""] -= amount
-            return
-        item = self.item(key)
-        assert item is not None
-        if cost is None:
+        elif cost is None:
             item.price -= amount
         else:
             item.costs[cost] -= amount
