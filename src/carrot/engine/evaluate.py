@@ -70,6 +70,24 @@ class CampaignView:
 class CampaignRules:
     campaign: CampaignView
     ruleset: CompiledRuleset | None
+    _origins: dict[tuple[int, str], tuple[Origin, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def origins(self, group: GroupNode) -> tuple[Origin, ...]:
+        """Where the effects of each rule come from when the campaign runs in `group`. A book
+        never changes, so they are made once, not on every evaluation."""
+        key = (group.id, group.mode)
+        origins = self._origins.get(key)
+        if origins is None:
+            ruleset = self.ruleset
+            assert ruleset is not None, "a campaign without rules gives no effects"
+            origins = tuple(
+                Origin(self.campaign.id, ruleset.id, rule.index, rule.title, group.id, group.mode)
+                for rule in ruleset.rules
+            )
+            self._origins[key] = origins
+        return origins
 
 
 @dataclass(frozen=True)
@@ -298,8 +316,7 @@ class _Evaluation:
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
         binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
         fired = False
-        for rule in ruleset.rules:
-            origin = Origin(campaign.id, ruleset.id, rule.index, rule.title, group.id, group.mode)
+        for rule, origin in zip(ruleset.rules, rules.origins(group), strict=True):
             if self._rule(rule, origin, scope, sink, result, campaign, binding_errors):
                 fired = True
         result.effects = [e for e in sink.effects if not _empty_discount(e)]
@@ -353,28 +370,22 @@ class _Evaluation:
                 **_bind(scope, rule.bindings, sink, self.context.now),
             }
 
-        def failure(
-            details: str, condition: int | None = None, effect: int | None = None
-        ) -> RuleFailure:
-            return RuleFailure(
-                campaign.id, campaign.name, origin.ruleset_id, rule.index, rule.title, details,
-                condition, effect, origin.evaluation_group_id, origin.evaluation_group_mode,
-            )  # fmt: skip
-
         sink.origin = origin
         for index, part in enumerate(rule.condition):
             passed, details = self._check(part, scope, sink, binding_errors)
             if not passed:
-                result.failures.append(failure(details, condition=index))
+                result.failures.append(_failure(campaign, rule, origin, details, condition=index))
                 for effect_index, effect in enumerate(rule.failure_effects):
                     error = _run_effect(effect, scope, sink, self.context.now)
                     if error is not None:
-                        result.failures.append(failure(error, effect=effect_index))
+                        result.failures.append(
+                            _failure(campaign, rule, origin, error, effect=effect_index)
+                        )
                 return False
         for effect_index, effect in enumerate(rule.effects):
             error = _run_effect(effect, scope, sink, self.context.now)
             if error is not None:
-                result.failures.append(failure(error, effect=effect_index))
+                result.failures.append(_failure(campaign, rule, origin, error, effect=effect_index))
         return True
 
     def _check(
@@ -422,6 +433,20 @@ def _bind(
             scope.pop(binding.name, None)
             errors[binding.name] = f"binding {binding.name} failed: {error.message}"
     return errors
+
+
+def _failure(
+    campaign: CampaignView,
+    rule: CompiledRule,
+    origin: Origin,
+    details: str,
+    condition: int | None = None,
+    effect: int | None = None,
+) -> RuleFailure:
+    return RuleFailure(
+        campaign.id, campaign.name, origin.ruleset_id, rule.index, rule.title, details,
+        condition, effect, origin.evaluation_group_id, origin.evaluation_group_mode,
+    )  # fmt: skip
 
 
 def _run_effect(effect: Any, scope: dict[str, Any], sink: RuleSink, now: datetime) -> str | None:

@@ -31,6 +31,8 @@ ITEM_SCOPES = ("price", "additionalCosts", "itemTotal")
 NOTIFICATION_TYPES = ("info", "warning", "error", "success")
 ATTRIBUTE_PATH = re.compile(r"^(Profile|Session)\.Attributes\.([A-Za-z_][A-Za-z0-9_]*)$")
 PLACEHOLDER = re.compile(r"\$\{\$([A-Za-z_][A-Za-z0-9_]*)\}")
+_NUMBER_TYPES = (int, Decimal)
+_NO_ORIGIN = Origin(0, 0, 0, "")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class RuleSink:
     buckets: CartBuckets
     custom_effects: dict[str, CustomEffectView]
     campaign_type: str = "advanced"
-    origin: Origin = field(default_factory=lambda: Origin(0, 0, 0, ""))
+    origin: Origin = _NO_ORIGIN
     effects: list[Effect] = field(default_factory=list)
 
     @property
@@ -74,7 +76,7 @@ def _session_only(sink: RuleSink) -> None:
 
 def _item_key(sink: RuleSink, item: dict[str, Any], argument: int) -> ItemKey:
     position = item.get("Position")
-    if not isinstance(position, int | Decimal):
+    if not isinstance(position, _NUMBER_TYPES):
         raise FunctionError(
             "the item has no Position: pass an element of Session.CartItems", argument
         )
@@ -90,7 +92,7 @@ def _units(key: ItemKey, item: dict[str, Any]) -> int:
     if key.sub_position is not None:
         return 1
     quantity = item.get("Quantity", 1)
-    return int(quantity) if isinstance(quantity, int | Decimal) else 1
+    return int(quantity) if isinstance(quantity, _NUMBER_TYPES) else 1
 
 
 def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
