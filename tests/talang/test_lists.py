@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from tests.talang.helpers import D, error_of, run
 
 CART = {
@@ -41,6 +43,26 @@ def test_membership_of_a_code() -> None:
     assert run(text, {"Session": {"CouponCodes": []}}) is False
     assert run(text, {"Session": {"CouponCodes": [1, "SUMMER10"]}}) is True
     assert run('(exists (. L) c (= (. c) "10"))', {"L": [10]}) is True
+
+
+def test_membership_reads_either_way_round_and_for_every() -> None:
+    codes = {"Codes": ["A", "B", "A"]}
+    assert run('(exists (. Codes) c (= "B" (. c)))', codes) is True
+    assert run('(exists (. Codes) c (!= (. c) "A"))', codes) is True
+    assert run('(every (. Codes) c (= (. c) "A"))', codes) is False
+    assert run('(every (. Codes) c (!= "C" (. c)))', codes) is True
+    assert run('(every (. Codes) c (= "A" (. c)))', {"Codes": []}) is True
+
+
+def test_membership_compares_like_equals_whatever_the_items() -> None:
+    class Tier(str, Enum):  # noqa: UP042 (its text, "Tier.GOLD", is not its value)
+        GOLD = "gold"
+
+    assert run('(exists (. L) c (= (. c) "true"))', {"L": ["x", True]}) is True
+    assert run('(exists (. L) c (= "10" (. c)))', {"L": ["x", D("10.0")]}) is False
+    assert run('(every (. L) c (= (. c) "10"))', {"L": ["10", 10]}) is True
+    assert run('(exists (. L) c (= (. c) "gold"))', {"L": [Tier.GOLD]}) is False
+    assert run('(exists (. L) c (= (. c) "Tier.GOLD"))', {"L": [Tier.GOLD]}) is True
 
 
 def test_membership_errors_match_the_general_rule() -> None:

@@ -4,14 +4,24 @@ give exactly what the plain tree walk gives, for random well-typed expressions."
 from __future__ import annotations
 
 import functools
+import itertools
 from decimal import Decimal
+from enum import Enum, StrEnum
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carrot.talang import TalangError, default_registry, evaluate, parse_text, to_text
-from carrot.talang.checker import DEFAULT_LIMITS, Checker
+from carrot.talang import (
+    TalangError,
+    compile_expr,
+    default_registry,
+    evaluate,
+    parse_text,
+    to_text,
+)
+from carrot.talang.checker import DEFAULT_LIMITS, Checker, Limits
 from carrot.talang.compiler import Compiled, Compiler
 from carrot.talang.walker import Walker
 from tests.talang.helpers import utc
@@ -131,6 +141,19 @@ def test_a_cart_total_is_exact(lines: list[tuple[Decimal, int]]) -> None:
 
 # ---- compiled closures == tree walk ------------------------------------------------------
 
+
+class Colour(str, Enum):  # noqa: UP042 (its str() differs from its value, as wanted)
+    """A str whose text (`str()`, what Talang compares) is not its value ("Colour.RED")."""
+
+    RED = "red"
+
+
+class Size(StrEnum):
+    """A str whose text is its value."""
+
+    SMALL = "s"
+
+
 SCOPE = {
     "N": Decimal("12.50"),
     "Zero": 0,
@@ -141,6 +164,15 @@ SCOPE = {
     "Cart": {"Total": Decimal("80.00"), "Items": [{"Price": Decimal("4.50"), "Qty": 2}]},
     "Flag": True,
     "Mixed": [1, "x", None],
+    # Lists for membership: Strings only; atoms whose text equals a String ("10", "true");
+    # str subclasses; a Null after a match and a List before one.
+    "Lists": {
+        "Texts": ["a", "10", "", "true", "x"],
+        "Lookalikes": ["a", Decimal("10"), True, 10, 10.0, utc(2024, 3, 10, 12, 30)],
+        "Subclassed": [Colour.RED, Size.SMALL, "a"],
+        "Broken": ["a", None],
+        "Nested": [["a"], "a"],
+    },
     "Rows": [
         {"Price": Decimal("4.50"), "Qty": 2, "Cat": "a"},
         {"Price": 3, "Qty": Decimal("1.5"), "Cat": "b"},
@@ -395,8 +427,83 @@ _FILTERED_SUMS = st.tuples(
 )
 
 
+_MEMBERSHIP_LISTS = [
+    [".", "Words"],
+    [".", "Mixed"],
+    [".", "Lists", "Texts"],
+    [".", "Lists", "Lookalikes"],
+    [".", "Lists", "Subclassed"],
+    [".", "Lists", "Broken"],
+    [".", "Lists", "Nested"],
+    [".", "Lists", "Missing"],
+    ["tail", [".", "Lists", "Lookalikes"]],
+    ["list", "a", "a"],
+    ["list"],
+    "none",  # not a List
+]
+_MEMBERSHIP_CONSTANTS = ["a", "x", "10", "10.0", "true", "", "red", "Colour.RED", "s"]
+
+
+def _membership(loop: str, items: Any, test: str, text: str, text_first: bool) -> list[Any]:
+    block = [test, text, [".", "c"]] if text_first else [test, [".", "c"], text]
+    return [loop, items, "c", block]
+
+
+def test_membership_equals_the_tree_walk() -> None:
+    # `exists`/`every` whose block is `(= (. c) "…")`, `(!= "…" (. c))` and so on are
+    # answered by one loop over the list (shapes._membership); every combination is tried.
+    for parts in itertools.product(
+        ["exists", "every"],
+        _MEMBERSHIP_LISTS,
+        ["=", "!="],
+        _MEMBERSHIP_CONSTANTS,
+        [False, True],
+    ):
+        assert_same_outcome(_membership(*parts))
+
+
 @SETTINGS
 @given(st.one_of(_ITEM_TESTS, _ITEM_SUMS, _FILTERED_SUMS))
 def test_loops_over_simple_blocks_equal_the_tree_walk(expr: Any) -> None:
     # The compiler runs these shapes as single loops; they must not change any outcome.
     assert_same_outcome(expr)
+
+
+def _outcomes(expr: Any, limits: Limits, max_steps: int | None) -> tuple[Any, Any]:
+    """(compiled, walked) outcome of `expr` on SCOPE under these limits."""
+    results = []
+    for evaluate_expr in (
+        lambda: compile_expr(expr, limits=limits).evaluate(SCOPE, max_steps=max_steps),
+        lambda: Walker(limits=limits).evaluate(expr, SCOPE, max_steps=max_steps),
+    ):
+        try:
+            results.append(("value", evaluate_expr()))
+        except TalangError as error:
+            results.append(("error", type(error).__name__, error.message, error.path))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize("steps", [0, 2, 3, 6, 14, 15, 16, 100])
+def test_membership_spends_the_step_budget_as_the_tree_walk(steps: int) -> None:
+    # A budget per evaluation (max_steps) and the budget each loop checks itself against.
+    for loop, items, test, per_loop in itertools.product(
+        ["exists", "every"],
+        ["Texts", "Lookalikes", "Broken", "Nested"],
+        ["=", "!="],
+        [False, True],
+    ):
+        expr = _membership(loop, [".", "Lists", items], test, "a", False)
+        limits = Limits(max_steps=steps) if per_loop else DEFAULT_LIMITS
+        compiled, walked = _outcomes(expr, limits, None if per_loop else steps)
+        assert compiled == walked, (expr, steps, per_loop)
+
+
+def test_the_membership_shapes_are_compiled_to_one_loop() -> None:
+    # Else the properties above would compare the builtin with itself.
+    for expr in (
+        '(exists (. Session CouponCodes) c (= (. c) "a"))',
+        '(every (. L) c (!= "a" (. c)))',
+        '(exists (tail (. L)) c (= "a" (. c)))',
+    ):
+        compiled = compile_expr(parse_text(expr))
+        assert compiled._fn.__name__ == "membership", expr

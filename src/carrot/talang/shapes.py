@@ -367,8 +367,8 @@ def equality(node: Call, positive: bool, left: Code, right: Code, read: DirectRe
 # ---- loops over simple item blocks ---------------------------------------------------
 #
 # `filter`, `exists` and `every` whose block compares the item (or one field of it) with a
-# constant, and `sum` whose block reads a number field or multiplies two, run as one loop
-# without a call per item. An item the loop cannot judge on the spot (a missing field, a
+# constant (either way round for `=` and `!=`), and `sum` whose block reads a number field
+# or multiplies two, run as one loop without a call per item. An item the loop cannot judge on the spot (a missing field, a
 # raw value, NaN) goes through the compiled block, so results and errors stay exactly those
 # of the builtin.
 
@@ -408,6 +408,8 @@ def _item_test(body: Node, var: str) -> _ItemTest | None:
     if not (isinstance(body, Call) and body.function.key in _PREDICATES and len(body.args) == 2):
         return None
     read, constant = body.args
+    if body.function.key in ("=", "!=") and isinstance(read, Const):
+        read, constant = constant, read  # equality reads the same either way round
     found, key = _item_key(read, var)
     if not found or not isinstance(constant, Const) or len(body.candidates) != 1:
         return None
@@ -641,47 +643,63 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
 
         return filtering
 
-    if key == "exists" and field is None and compare is operator.eq and not numeric:
-        return _membership(source, constant, judge)
     wanted = key == "exists"
 
-    def searching(frame: Frame) -> bool:
-        for value in source.values(frame):
+    def search(values: list[Any]) -> bool:
+        for value in values:
             found = probe(value)
             result = compare(found, constant) if found is not _NO_KIND else judge(value)[1]
             if result is wanted:
                 return wanted
         return not wanted
 
-    return searching
+    if field is None and not numeric:
+        return _membership(source, search, wanted, compare is operator.eq, constant)
+    return lambda frame: search(source.values(frame))
 
 
-def _membership(source: _Source, constant: str, judge: Callable[[Any], tuple[Any, bool]]) -> Thunk:
-    """`(exists LIST c (= (. c) "CODE"))`, the commonest condition of all: is the code in
-    the list? While the items are Strings they are compared on the spot; the first item
-    that is not sends the whole list the general way."""
+def _membership(
+    source: _Source,
+    search: Callable[[list[Any]], bool],
+    wanted: bool,
+    positive: bool,
+    constant: str,
+) -> Thunk:
+    """`(exists LIST c (= (. c) "CODE"))`, the commonest condition of all, and its kin with
+    `every` or `!=`. Between two Strings Talang's `=` is Python's, so while the items are
+    Strings (exactly str: a subclass may read as other text) they are compared on the spot;
+    the first item that is not sends the whole list to `search`, item by item.
 
+    Why not one C-level `constant in values`: it is only exact once every item is known to
+    be a str, and checking that costs a Python loop over the list all the same."""
     first, last = source.direct or (None, "")
-    cost, limit = source.cost, source.limit
+    most = source.limit // source.cost  # a list this long or shorter needs no budget
+    hit = positive == wanted  # the comparison result that decides
 
-    def contains(frame: Frame) -> bool:
+    def membership(frame: Frame) -> bool:
         # The list read inline, and a list short enough needs no budget (see _Source).
         try:
             values = frame[first][last] if first is not None and RUN not in frame else None
         except UNUSUAL:
             values = None
-        if type(values) is not list or len(values) * cost > limit:
+        if type(values) is not list or len(values) > most:
             values = source.values(frame)
-        for value in values:
-            if type(value) is not str:
-                return any(
-                    judge(item)[1] if type(item) is not str else item == constant for item in values
-                )
-            if value == constant:
-                return True
-        return False
+        # Two loops, so that each compares with a plain `==` or `!=` (the fastest test).
+        if hit:
+            for value in values:
+                if type(value) is not str:
+                    return search(values)
+                if value == constant:
+                    return wanted
+        else:
+            for value in values:
+                if type(value) is not str:
+                    return search(values)
+                if value != constant:
+                    return wanted
+        return not wanted
 
-    return contains
+    return membership
 
 
 def _summing_loop(source: _Source, number: _ItemNumber) -> Thunk:
