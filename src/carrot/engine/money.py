@@ -21,10 +21,6 @@ def round_money(value: Decimal, places: int) -> Decimal:
     return value.quantize(unit(places), rounding=ROUND_HALF_EVEN)
 
 
-def floor_money(value: Decimal, places: int) -> Decimal:
-    return value.quantize(unit(places), rounding=ROUND_FLOOR)
-
-
 def split(total: Decimal, capacities: Sequence[Decimal], places: int) -> list[Decimal]:
     """Split `total` (a multiple of the minor unit, at most the sum of `capacities`) over the
     capacities in proportion to them. Every part is a multiple of the minor unit, no part
@@ -40,11 +36,13 @@ def split(total: Decimal, capacities: Sequence[Decimal], places: int) -> list[De
     step = unit(places)
     exact = [total * capacity / whole for capacity in capacities]
     parts = [
-        min(floor_money(share, places), floor_money(cap, places))
+        min(share.quantize(step, ROUND_FLOOR), cap.quantize(step, ROUND_FLOOR))
         for share, cap in zip(exact, capacities, strict=True)
     ]
     left = total - sum(parts, ZERO)
-    order = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    # Largest remainder first; the sort is stable, so of equal remainders the earlier part.
+    remainders = [share - part for share, part in zip(exact, parts, strict=True)]
+    order = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
     while left >= step:
         placed = False
         for i in order:
