@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from carrot.config import database_url
+from carrot.coupons_cli import coupons_app
 from carrot.store.db import Database
 from carrot.talang.cli import talang_app
 
@@ -16,6 +17,7 @@ key_app = typer.Typer(no_args_is_help=True, help="Management API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(key_app, name="management-key")
 app.add_typer(talang_app, name="talang")
+app.add_typer(coupons_app, name="coupons")
 
 
 @app.command()

@@ -333,6 +333,105 @@ custom_effects = sa.Table(
 )
 
 
+# --- coupons and referrals -------------------------------------------------------------
+
+# A code's `*_lookup` is the code as the application's caseSensitivity normalises it, the key
+# sessions look codes up by, unique within the application; `*_folded` keeps only its
+# letters and digits, lower-cased, for the lists' fuzzy `value`/`code` filter. Counters only
+# change through guarded updates (`… WHERE usage_limit = 0 OR usage_counter + :n <=
+# usage_limit`); limits of 0 mean unlimited.
+coupons = sa.Table(
+    "coupons",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("campaign_id", "campaigns.id"),
+    sa.Column("value", sa.String(100), nullable=False),
+    sa.Column("value_lookup", sa.String(400), nullable=False),
+    sa.Column("value_folded", sa.String(400), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("usage_limit", sa.Integer(), nullable=False),
+    sa.Column("usage_counter", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("discount_limit", Money(), nullable=False, server_default="0"),
+    sa.Column("discount_counter", Money(), nullable=False, server_default="0"),
+    sa.Column("reservation_limit", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("reservation_counter", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("start_date", UtcDateTime(), nullable=True),
+    sa.Column("expiry_date", UtcDateTime(), nullable=True),
+    sa.Column("recipient_integration_id", sa.String(1000), nullable=True),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    # Per-profile limits overriding the campaign's, as LimitConfig documents.
+    sa.Column("limits", JsonDocument, nullable=False),
+    sa.Column("batch_id", sa.String(64), nullable=False),
+    # The import that created it (imports.id), the referral whose effect created it.
+    sa.Column("import_id", sa.BigInteger(), nullable=True),
+    sa.Column("referral_id", sa.BigInteger(), nullable=True),
+    sa.Column("is_reservation_mandatory", sa.Boolean(), nullable=False),
+    sa.Column("implicitly_reserved", sa.Boolean(), nullable=False),
+    sa.UniqueConstraint("application_id", "value_lookup"),
+    sa.Index(None, "application_id", "campaign_id", "id"),
+    sa.Index(None, "application_id", "batch_id"),
+    sa.Index(None, "application_id", "recipient_integration_id"),
+)
+
+# Background coupon generation (POST …/coupons_async): written by the thread running it,
+# batch by batch, in the same transaction as the coupons of each batch.
+coupon_jobs = sa.Table(
+    "coupon_jobs",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("campaign_id", "campaigns.id"),
+    sa.Column("batch_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("created_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("error", sa.Text(), nullable=False, server_default=""),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    # Touched with every batch: a pending job not touched for long lost its server.
+    sa.Column("updated", UtcDateTime(), nullable=False),
+    sa.Column("finished", UtcDateTime(), nullable=True),
+    sa.Index(None, "application_id", "campaign_id"),
+)
+
+# CSV imports of coupons and referrals (Talon.One's Import).
+imports = sa.Table(
+    "imports",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("account_id", "accounts.id"),
+    sa.Column("user_id", sa.BigInteger(), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("amount", sa.Integer(), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+)
+
+referrals = sa.Table(
+    "referrals",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("campaign_id", "campaigns.id"),
+    sa.Column("code", sa.String(100), nullable=False),
+    sa.Column("code_lookup", sa.String(400), nullable=False),
+    sa.Column("code_folded", sa.String(400), nullable=False),
+    sa.Column("advocate_profile_integration_id", sa.String(1000), nullable=False),
+    sa.Column("friend_profile_integration_id", sa.String(1000), nullable=True),
+    sa.Column("start_date", UtcDateTime(), nullable=True),
+    sa.Column("expiry_date", UtcDateTime(), nullable=True),
+    sa.Column("usage_limit", sa.Integer(), nullable=False),
+    sa.Column("usage_counter", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("attributes", JsonDocument, nullable=False),
+    sa.Column("batch_id", sa.String(64), nullable=True),
+    sa.Column("import_id", sa.BigInteger(), nullable=True),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("application_id", "code_lookup"),
+    sa.Index(None, "application_id", "campaign_id", "id"),
+    sa.Index(None, "application_id", "advocate_profile_integration_id"),
+)
+
+
 # Ids are never reused on SQLite either (AUTOINCREMENT): a deleted application's id coming back
 # would meet caches and clients that still know the old one.
 for _table in metadata.tables.values():

@@ -11,6 +11,7 @@ from carrot.api.management import (
     applications,
     attributes,
     campaigns,
+    coupons,
     custom_effects,
     customer_data,
     evaluation_groups,
@@ -27,3 +28,4 @@ router.include_router(campaigns.router)
 router.include_router(rulesets.router)
 router.include_router(evaluation_groups.router)
 router.include_router(custom_effects.router)
+router.include_router(coupons.router)
