@@ -4,7 +4,9 @@ evaluated many times. No source code is generated and nothing is `eval`-ed.
 Every closure takes a frame (a dict of bindings, see runtime.py) and returns a value.
 Constant parts are computed at compile time; a constant part that always fails is reported
 as a check error, unless it sits inside `catch` or `.|`, which exist to recover from
-failures. The shapes rules are mostly made of get closures of their own (shapes.py).
+failures. The shapes rules are mostly made of get closures of their own (shapes.py); a call
+whose overload the checker settled calls it directly (settled.py); only a call that still
+has several candidates chooses one at run time (calls.py).
 """
 
 from __future__ import annotations
