@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from carrot.api.integration import events, profiles, sessions
+from carrot.api.integration import events, profiles, referrals, sessions
 
 router = APIRouter(tags=["integration"])
 router.include_router(sessions.router)
 router.include_router(profiles.router)
 router.include_router(events.router)
+router.include_router(referrals.router)

@@ -15,6 +15,7 @@ from carrot.api.management import (
     custom_effects,
     customer_data,
     evaluation_groups,
+    referrals,
     rulesets,
 )
 
@@ -29,3 +30,4 @@ router.include_router(rulesets.router)
 router.include_router(evaluation_groups.router)
 router.include_router(custom_effects.router)
 router.include_router(coupons.router)
+router.include_router(referrals.router)
