@@ -655,7 +655,24 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
 
     if field is None and not numeric:
         return _membership(source, search, wanted, compare is operator.eq, constant)
-    return lambda frame: search(source.values(frame))
+    if numeric:
+        return lambda frame: search(source.values(frame))
+    # A field against a String (`(exists Items i (= (. i SKU) "…"))`), written out like
+    # `filtering_text` above.
+    positive = compare is operator.eq
+
+    def searching_text(frame: Frame) -> bool:
+        for value in source.values(frame):
+            try:
+                found = value[field]
+            except UNUSUAL:
+                found = None
+            result = (found == constant) is positive if type(found) is str else judge(value)[1]
+            if result is wanted:
+                return wanted
+        return not wanted
+
+    return searching_text
 
 
 def _membership(
