@@ -92,15 +92,16 @@ def delete_coupons(conn: Connection, application_id: int, query: CouponQuery, no
 
 
 def coupon_row(
-    conn: Connection, application_id: int, campaign_id: int, coupon_id: int, *, lock: bool = False
+    conn: Connection, application_id: int, campaign_id: int, coupon_id: int
 ) -> Row[Any] | None:
     coupons = tables.coupons
-    select = sa.select(coupons).where(
-        coupons.c.id == coupon_id,
-        coupons.c.application_id == application_id,
-        coupons.c.campaign_id == campaign_id,
-    )
-    return conn.execute(select.with_for_update() if lock else select).first()
+    return conn.execute(
+        sa.select(coupons).where(
+            coupons.c.id == coupon_id,
+            coupons.c.application_id == application_id,
+            coupons.c.campaign_id == campaign_id,
+        )
+    ).first()
 
 
 COUPON_SORTS = {

@@ -191,6 +191,36 @@ def test_codes_follow_the_pattern_and_valid_characters(
     assert len(codes(created)) == 16  # every code the pattern can make, once each
 
 
+def test_any_number_of_valid_characters_may_be_used(
+    mgmt: Api, application: dict[str, Any], campaign: dict[str, Any]
+) -> None:
+    characters = [chr(0x4E00 + offset) for offset in range(300)]
+
+    created = make_coupons(
+        mgmt, application, campaign, 20, couponPattern="CJK-###", validCharacters=characters
+    )
+
+    assert len(codes(created)) == 20
+    assert all(
+        coupon["value"].startswith("CJK-") and set(coupon["value"][4:]) <= set(characters)
+        for coupon in created
+    )
+
+
+def test_a_pattern_without_placeholders_makes_that_one_code(
+    mgmt: Api, application: dict[str, Any], campaign: dict[str, Any]
+) -> None:
+    [coupon] = make_coupons(mgmt, application, campaign, couponPattern="SUMMER-{2030}")
+    again = mgmt.post(
+        url(application, campaign),
+        json={"numberOfCoupons": 1, "usageLimit": 1, "couponPattern": "SUMMER-{2030}"},
+    )
+
+    assert coupon["value"] == "SUMMER-{2030}"
+    assert again.status_code == 400
+    assert "Only 0 of 1 new codes could be made" in again.json()["message"]
+
+
 def test_unique_prefix_comes_before_the_pattern(
     mgmt: Api, application: dict[str, Any], campaign: dict[str, Any]
 ) -> None:
