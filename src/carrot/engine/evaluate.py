@@ -196,6 +196,7 @@ class _Evaluation:
         self.only = only
         self.explain = explain
         self._scope_cache: tuple[int, dict[str, Any]] | None = None
+        self._event_type = "" if context.event is None else context.event.type
 
     # Groups --------------------------------------------------------------------------------
 
@@ -323,10 +324,6 @@ class _Evaluation:
         if fired:
             result.triggered.append(campaign)
         return result
-
-    @property
-    def _event_type(self) -> str:
-        return "" if self.context.event is None else self.context.event.type
 
     def _wrong_event(
         self, campaign: CampaignView, ruleset: CompiledRuleset, group: GroupNode
