@@ -451,3 +451,13 @@ def test_a_rule_without_an_event_guard_keeps_the_campaign_evaluated() -> None:
         rule("any", None, ["setDiscount", "y", 2]),
     )
     assert mixed.ruleset is not None and mixed.ruleset.event_types is None
+
+
+def test_failures_are_collected_only_when_explaining() -> None:
+    from carrot.engine.evaluate import evaluate
+    from carrot.engine.scope import CallContext
+
+    the_book = book(campaign(1, rule("big", OVER_50, TEN_PERCENT)))
+    context = CallContext(app(), NOW, session(item("a", "20")))
+    assert evaluate(context, the_book).failures == []
+    assert len(evaluate(context, the_book, explain=True).failures) == 1

@@ -179,8 +179,8 @@ def evaluate(
     explain: bool = False,
 ) -> Outcome:
     """Run the book's campaigns for one call. `only` (dry calls' evaluableCampaignIds) runs
-    exactly those campaigns, whatever their state and schedule; `explain` fills the details of
-    rule failures with the values that decided them."""
+    exactly those campaigns, whatever their state and schedule; `explain` collects why rules
+    did not fire, with the values that decided them (without it, `failures` stays empty)."""
     run = _Evaluation(context, book, only, explain)
     buckets = cart_buckets(context)
     result = run.group(book.root, buckets)
@@ -371,17 +371,22 @@ class _Evaluation:
         for index, part in enumerate(rule.condition):
             passed, details = self._check(part, scope, sink, binding_errors)
             if not passed:
-                result.failures.append(_failure(campaign, rule, origin, details, condition=index))
+                # Failures are only ever shown when explaining; not building them otherwise
+                # saves an object per failed rule on every call.
+                if self.explain:
+                    result.failures.append(
+                        _failure(campaign, rule, origin, details, condition=index)
+                    )
                 for effect_index, effect in enumerate(rule.failure_effects):
                     error = _run_effect(effect, scope, sink, self.context.now)
-                    if error is not None:
+                    if error is not None and self.explain:
                         result.failures.append(
                             _failure(campaign, rule, origin, error, effect=effect_index)
                         )
                 return False
         for effect_index, effect in enumerate(rule.effects):
             error = _run_effect(effect, scope, sink, self.context.now)
-            if error is not None:
+            if error is not None and self.explain:
                 result.failures.append(_failure(campaign, rule, origin, error, effect=effect_index))
         return True
 
