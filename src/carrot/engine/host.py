@@ -251,7 +251,7 @@ def _param_text(effect: str, param: str, kind: str, value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return fx.money(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from carrot.engine.effects import money
 from carrot.engine.money import ZERO, unit
 
 WireEffect = dict[str, Any]
@@ -20,13 +21,9 @@ DISCOUNT_TYPES = (
 )
 
 
-def _money(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _rollback_discount(effect: WireEffect, value: Decimal) -> WireEffect:
     props = effect["props"]
-    rolled: dict[str, Any] = {"name": props["name"], "value": _money(value)}
+    rolled: dict[str, Any] = {"name": props["name"], "value": money(value)}
     if "position" in props:
         rolled["cartItemPosition"] = props["position"]
         if "subPosition" in props:
@@ -92,7 +89,7 @@ def rollback_returned(
             rollbacks.append(_rollback_discount(effect, give_back))
         kept = value - give_back
         if kept > ZERO:
-            in_force.append({**effect, "props": {**props, "value": _money(kept)}})
+            in_force.append({**effect, "props": {**props, "value": money(kept)}})
     return rollbacks, in_force
 
 
