@@ -432,6 +432,74 @@ referrals = sa.Table(
 )
 
 
+# --- budgets and ledgers -----------------------------------------------------------------
+
+# One counter per (campaign, action, entity values, period) of a campaign's limits, made the
+# first time a session may consume it. `entity_key` names the entity values ("" campaign-wide);
+# its SHA-256 (`entity_hash`) keeps the unique index short whatever the values' length.
+# `counter` only changes through the guarded updates of store/ledger.py.
+budget_counters = sa.Table(
+    "budget_counters",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("campaign_id", "campaigns.id"),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("entity_key", sa.Text(), nullable=False),
+    sa.Column("entity_hash", sa.String(64), nullable=False),
+    sa.Column("period_key", sa.String(16), nullable=False),
+    sa.Column("counter", Money(), nullable=False),
+    sa.UniqueConstraint(
+        "application_id",
+        "campaign_id",
+        "action",
+        "period_key",
+        "entity_hash",
+        name="uq_budget_counters_key",
+    ),
+)
+
+# Every change of a limited counter (coupon usage and discount, referral usage, budget), one
+# row each, written in the transaction that changes the counter: positive when a session,
+# event or profile update consumes, negative when a cancel, reopen or return gives back.
+# Counters can always be recomputed from it (`carrot check-ledgers`). No foreign keys but
+# the application's: the ledger outlives the sessions and codes it mentions.
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("coupon_id", sa.BigInteger(), nullable=True),
+    sa.Column("referral_id", sa.BigInteger(), nullable=True),
+    sa.Column("budget_counter_id", sa.BigInteger(), nullable=True),
+    sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+    sa.Column("session_id", sa.BigInteger(), nullable=True),
+    sa.Column("event_id", sa.BigInteger(), nullable=True),
+    sa.Column("amount", Money(), nullable=False),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Index(None, "application_id", "session_id"),
+)
+
+# Who holds a reservation of a coupon (POST /v1/coupon_reservations, the reserveCoupon effect).
+coupon_reservations = sa.Table(
+    "coupon_reservations",
+    metadata,
+    _id(),
+    _ref("application_id", "applications.id"),
+    _ref("coupon_id", "coupons.id"),
+    sa.Column("profile_integration_id", sa.String(1000), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint(
+        "application_id",
+        "coupon_id",
+        "profile_integration_id",
+        name="uq_coupon_reservations_holder",
+    ),
+    sa.Index(None, "application_id", "profile_integration_id"),
+)
+
 # Ids are never reused on SQLite either (AUTOINCREMENT): a deleted application's id coming back
 # would meet caches and clients that still know the old one.
 for _table in metadata.tables.values():
