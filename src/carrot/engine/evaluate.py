@@ -15,17 +15,19 @@ A campaign triggers when at least one of its rules fires.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from carrot.domain.campaign import LimitConfig
 from carrot.engine.cart import CartBuckets, ItemKey
 from carrot.engine.effects import Effect, Origin, with_allocations
 from carrot.engine.host import CustomEffectView, RuleSink
 from carrot.engine.money import ZERO
+from carrot.engine.redemption import CouponIntent, ReferralIntent, ReservationIntent, Take
 from carrot.engine.rules import CompiledRule, CompiledRuleset, ConditionPart
 from carrot.engine.scope import CallContext, build_scope, cart_buckets
 from carrot.talang import TalangError
@@ -47,6 +49,10 @@ class CampaignView:
     end_time: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    limits: tuple[LimitConfig, ...] = ()
+    """Budgets: LimitConfig {action, limit, period, entities}."""
+    features: tuple[str, ...] = ()
+    """coupons, referrals, loyalty, …"""
 
     @cached_property
     def scope(self) -> dict[str, Any]:
@@ -106,6 +112,27 @@ class RuleBook:
     revision: int
     root: GroupNode
     custom_effects: dict[str, CustomEffectView] = field(default_factory=dict)
+    _campaigns: dict[int, CampaignRules] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def campaigns(self) -> Iterable[CampaignRules]:
+        """Every campaign of the book, in evaluation order."""
+        return self._index().values()
+
+    def campaign(self, campaign_id: int) -> CampaignRules | None:
+        return self._index().get(campaign_id)
+
+    def _index(self) -> dict[int, CampaignRules]:
+        if not self._campaigns:
+            pending: list[GroupNode | CampaignRules] = [self.root]
+            while pending:
+                element = pending.pop(0)
+                if isinstance(element, GroupNode):
+                    pending[0:0] = element.elements
+                else:
+                    self._campaigns[element.campaign.id] = element
+        return self._campaigns
 
 
 @dataclass(frozen=True)
@@ -165,6 +192,11 @@ class Outcome:
     effects: list[Effect]
     triggered: list[CampaignView]
     failures: list[RuleFailure]
+    takes: list[Take] = field(default_factory=list)
+    """What closing the session consumes, one per counter (see redemption.py)."""
+    created_coupons: list[CouponIntent] = field(default_factory=list)
+    created_referrals: list[ReferralIntent] = field(default_factory=list)
+    reservations: list[ReservationIntent] = field(default_factory=list)
 
     @property
     def total_discount(self) -> Decimal:

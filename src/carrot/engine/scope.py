@@ -3,14 +3,19 @@ event, the application and the campaign. Every path is listed in docs/talang.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from carrot.domain.profile import CustomerProfile
 from carrot.domain.session import CustomerSession
 from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey
+from carrot.engine.redemption import BudgetKey, CouponView, ReferralView
+
+_NO_BUDGETS: Mapping[BudgetKey, Decimal] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,9 @@ class ApplicationView:
     cascading: bool = False
     flattened: bool = False
     additional_cost_ids: dict[str, int] = field(default_factory=dict)
+    partial_discounts: bool = False
+    """enablePartialDiscounts: a discount larger than its budget's remainder gives what is
+    left (with `desiredValue`) instead of being dropped."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,13 @@ class CallContext:
     session: CustomerSession | None = None
     profile: CustomerProfile | None = None
     event: EventView | None = None
+    coupons: tuple[CouponView, ...] = ()
+    """One per distinct code of `session.coupon_codes`, in order, as the store found it."""
+    referral: ReferralView | None = None
+    budgets: Mapping[BudgetKey, Decimal] = field(default_factory=lambda: _NO_BUDGETS)
+    """Used amount of each counter `budgets.budget_keys` named (missing: 0)."""
+    codes: Callable[[int, str], str] | None = None
+    """(campaign id, "coupon" | "referral") -> a fresh code, for createCoupon/createReferral."""
 
 
 def item_keys(session: CustomerSession | None, flattened: bool) -> list[tuple[ItemKey, int]]:

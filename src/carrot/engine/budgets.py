@@ -1,0 +1,192 @@
+"""Budgets: which counters a campaign's limits name for one call, and what each has left.
+
+A counter is one (campaign, action, entity values, period) — a `BudgetKey`. Entity values come
+from the call (the profile, the session, each identifier, the store, the campaign's coupon or
+referral); periods are calendar periods in the application's timezone. The service loads the
+used amount of every key `budget_keys` names; the engine caps effects at what is left."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from carrot.domain.campaign import LimitConfig
+from carrot.engine.redemption import (
+    REDEEM_COUPON,
+    REDEEM_REFERRAL,
+    BudgetKey,
+)
+from carrot.engine.scope import CallContext
+
+if TYPE_CHECKING:
+    from carrot.engine.evaluate import RuleBook
+
+PROFILE = "Profile"
+COUPON = "Coupon"
+REFERRAL = "Referral"
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def period_key(period: str | None, now: datetime, timezone: str) -> str:
+    """The period `now` falls in, in the application's timezone: daily `2026-11-26`, weekly
+    (ISO) `2026-W48`, monthly `2026-11`, yearly `2026`; "" for a limit without period."""
+    if not period or period == "overall":
+        return ""
+    local = now.astimezone(_zone(timezone or "UTC"))
+    if period == "daily":
+        return local.strftime("%Y-%m-%d")
+    if period == "weekly":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "monthly":
+        return local.strftime("%Y-%m")
+    if period == "yearly":
+        return f"{local.year:04d}"
+    raise ValueError(f"unknown budget period {period!r}")
+
+
+def entity_key(pairs: Iterable[tuple[str, str]]) -> str:
+    """One stable string per combination of entity values ("" campaign-wide): the JSON of the
+    sorted [entity, value] pairs."""
+    ordered = sorted(pairs)
+    if not ordered:
+        return ""
+    return json.dumps([list(pair) for pair in ordered], separators=(",", ":"))
+
+
+def profile_id(context: CallContext) -> str | None:
+    """The integration id of the call's profile, None for anonymous calls."""
+    if context.profile is not None:
+        return context.profile.integration_id
+    if context.session is not None and context.session.profile_integration_id:
+        return context.session.profile_integration_id
+    return None
+
+
+class MissingEntity(Exception):
+    """The call lacks a value of an entity a limit counts per (`entity`)."""
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(entity)
+        self.entity = entity
+
+
+def _values(
+    entity: str, context: CallContext, coupon_id: int | None, referral_id: int | None
+) -> list[str]:
+    session = context.session
+    found: list[str] = []
+    if entity == PROFILE:
+        profile = profile_id(context)
+        found = [] if profile is None else [profile]
+    elif entity == "Session":
+        found = [] if session is None else [session.integration_id]
+    elif entity == "Identifier":
+        found = [] if session is None else list(dict.fromkeys(session.identifiers))
+    elif entity == "Store":
+        found = (
+            []
+            if session is None or not session.store_integration_id
+            else [session.store_integration_id]
+        )
+    elif entity == COUPON:
+        found = [] if coupon_id is None else [str(coupon_id)]
+    elif entity == REFERRAL:
+        found = [] if referral_id is None else [str(referral_id)]
+    if not found:
+        raise MissingEntity(entity)
+    return found
+
+
+def limit_keys(
+    campaign_id: int,
+    limit: LimitConfig,
+    context: CallContext,
+    *,
+    coupon_id: int | None = None,
+    referral_id: int | None = None,
+) -> list[BudgetKey]:
+    """The counters `limit` names for this call: one per combination of entity values (several
+    when the session has several identifiers). Raises MissingEntity when the call lacks one."""
+    period = period_key(limit.period, context.now, context.application.timezone)
+    entities = tuple(dict.fromkeys(limit.entities))
+    if not entities:
+        return [BudgetKey(campaign_id, limit.action, "", period)]
+    columns = [_values(e, context, coupon_id, referral_id) for e in entities]
+    return [
+        BudgetKey(campaign_id, limit.action, entity_key(zip(entities, combo, strict=True)), period)
+        for combo in itertools.product(*columns)
+    ]
+
+
+def coupon_limits(
+    campaign_limits: Sequence[LimitConfig], overrides: Sequence[LimitConfig]
+) -> list[LimitConfig]:
+    """The redeemCoupon limits one coupon is held to. A coupon's own limits (per-profile
+    overrides) replace the campaign's per-profile redeemCoupon limits, and count per coupon."""
+    limits = [limit for limit in campaign_limits if limit.action == REDEEM_COUPON]
+    if not overrides:
+        return limits
+    kept = [limit for limit in limits if PROFILE not in limit.entities]
+    for override in overrides:
+        entities = (
+            override.entities if COUPON in override.entities else (*override.entities, COUPON)
+        )
+        kept.append(LimitConfig(REDEEM_COUPON, override.limit, override.period, entities))
+    return kept
+
+
+def budget_keys(context: CallContext, book: RuleBook) -> set[BudgetKey]:
+    """Every counter evaluating `book` for this call may read: the service loads their used
+    amounts in one query and puts them on the context as `budgets`."""
+    keys: set[BudgetKey] = set()
+    coupons: dict[int, list[tuple[int, tuple[LimitConfig, ...]]]] = {}
+    for view in context.coupons:
+        if view.coupon is not None:
+            coupons.setdefault(view.coupon.campaign_id, []).append(
+                (view.coupon.id, view.coupon.terms.limits)
+            )
+    referral = context.referral.referral if context.referral is not None else None
+    for rules in book.campaigns():
+        campaign = rules.campaign
+        own = coupons.get(campaign.id, [])
+        coupon_ids: list[int | None] = [None, *(coupon_id for coupon_id, _ in own)]
+        referral_ids: list[int | None] = [None]
+        if referral is not None and referral.campaign_id == campaign.id:
+            referral_ids.append(referral.id)
+        limits = list(campaign.limits)
+        for _, overrides in own:
+            limits += [lim for lim in coupon_limits((), overrides) if lim not in limits]
+        for limit in limits:
+            if limit.action == REDEEM_REFERRAL and len(referral_ids) == 1:
+                continue
+            for coupon_id in coupon_ids:
+                for referral_id in referral_ids:
+                    try:
+                        keys.update(
+                            limit_keys(
+                                campaign.id,
+                                limit,
+                                context,
+                                coupon_id=coupon_id,
+                                referral_id=referral_id,
+                            )
+                        )
+                    except MissingEntity:
+                        continue
+    return keys
+
+
+def left(key: BudgetKey, limit: Decimal, context: CallContext) -> Decimal:
+    """What a counter has left before this evaluation takes anything."""
+    return limit - context.budgets.get(key, Decimal(0))
