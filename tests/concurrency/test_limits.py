@@ -1,0 +1,538 @@
+"""No limit is ever exceeded, whatever the load: 64 client threads at once, spread round robin
+over real `carrot serve` processes on one database, close sessions that compete for coupon
+usage limits, campaign budgets and per-profile limits; a seeded random workload of closes,
+cancels, returns and reopens must leave every counter equal to its ledger (`carrot
+check-ledgers`) and to what the sessions' effects in force add up to."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from carrot.store import tables
+from carrot.store.db import Database
+from tests.concurrency.promotions import (
+    ALWAYS,
+    COUPON_VALID,
+    IN_FORCE_STATES,
+    Promotions,
+    at_once,
+    cart,
+    check_ledgers,
+    coupon_verdicts,
+    discounts,
+    effects_of,
+    last_line,
+    limit,
+    money,
+    ok,
+    per_item_discount,
+    put_session,
+    round_robin,
+    rule,
+    set_discount,
+)
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow
+
+
+def verdict(effects: list[dict[str, Any]], code: str) -> str:
+    """'acceptCoupon', 'rejectCoupon:<reason>', or a description of anything else."""
+    found = coupon_verdicts(effects, code)
+    if len(found) != 1:
+        return f"{len(found)} verdicts: {found}"
+    if found[0]["effectType"] == "acceptCoupon":
+        return "acceptCoupon"
+    return f"rejectCoupon:{found[0]['props'].get('rejectionReason')}"
+
+
+def ledgers_agree(database_url: str) -> None:
+    done = check_ledgers(database_url)
+    assert done.returncode == 0 and last_line(done.stdout) == "0 differences", (
+        "carrot check-ledgers: expected exit 0 ending with '0 differences', got exit "
+        f"{done.returncode}, stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+    )
+
+
+# One coupon, usage limit 1 ---------------------------------------------------------------------
+
+
+def test_a_coupon_usable_once_closed_in_64_sessions_at_once_is_redeemed_once(
+    live_server: LiveServer, database_url: str
+) -> None:
+    sessions = 64
+    promotions = Promotions(live_server)
+    campaign = promotions.campaign(
+        "once",
+        [rule("coupon", COUPON_VALID, set_discount("coupon", 10))],
+        features=["coupons"],
+    )
+    code = promotions.coupons(campaign, 1, usageLimit=1)[0]["value"]
+
+    with round_robin(live_server) as clients:
+        opened = at_once(
+            sessions,
+            lambda i: put_session(
+                clients[i],
+                f"once-{i}",
+                profileId=f"buyer-{i}",
+                couponCodes=[code],
+                cartItems=cart(("mug", 30, 1)),
+            ),
+        )
+        open_verdicts = Counter(verdict(effects_of(r, "open"), code) for r in opened)
+        assert open_verdicts == {"acceptCoupon": sessions}, (
+            f"before any close, expected every open session to accept {code}, got {open_verdicts}"
+        )
+        # Each close lands on another process than the one that opened the session.
+        closed = at_once(
+            sessions, lambda i: put_session(clients[i + 1], f"once-{i}", state="closed")
+        )
+        closes = [effects_of(r, f"close once-{i}") for i, r in enumerate(closed)]
+        stored = at_once(sessions, lambda i: clients[i].get(f"/v2/customer_sessions/once-{i}"))
+
+    seen = Counter(verdict(effects, code) for effects in closes)
+    assert seen == {"acceptCoupon": 1, "rejectCoupon:CouponLimitReached": sessions - 1}, (
+        f"expected 1 acceptCoupon and {sessions - 1} rejectCoupon (CouponLimitReached) "
+        f"among the close answers, got {dict(seen)}"
+    )
+    given = sum((sum(discounts(effects), Decimal(0)) for effects in closes), Decimal(0))
+    assert given == 10, f"expected the one redemption's 10 off in total, got {given}"
+    kept = Counter(verdict(effects_of(r, "GET session"), code) for r in stored)
+    assert kept["acceptCoupon"] == 1, (
+        f"expected one stored session to hold acceptCoupon, got {dict(kept)}"
+    )
+    coupon = promotions.coupon(campaign, code)
+    assert coupon["usageCounter"] == 1, (
+        f"expected usageCounter 1 for {code}, got {coupon['usageCounter']}"
+    )
+    ledgers_agree(database_url)
+
+
+# A campaign budget -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["whole-discounts", "partial-discounts"])
+def test_a_setdiscount_budget_is_given_exactly_once_over_200_concurrent_closes(
+    live_server: LiveServer, database_url: str, partial: bool
+) -> None:
+    """10 off every session from a budget of 1000 (1005 with partial discounts: one session
+    gets the last 5, with desiredValue 10)."""
+    sessions = 200
+    budget = Decimal(1005) if partial else Decimal(1000)
+    promotions = Promotions(live_server)
+    if partial:
+        promotions.update_application(enablePartialDiscounts=True)
+    campaign = promotions.campaign(
+        "budget",
+        [rule("ten off", ALWAYS, set_discount("ten off", 10))],
+        limits=[limit("setDiscount", int(budget))],
+    )
+
+    with round_robin(live_server) as clients:
+        opened = at_once(
+            sessions,
+            lambda i: put_session(clients[i], f"budget-{i}", cartItems=cart(("tea", 30, 1))),
+        )
+        for i, response in enumerate(opened):
+            assert discounts(effects_of(response, f"open budget-{i}"), campaign) == [10], (
+                f"open budget-{i}: expected 10 off before any close, got {body_effects(response)}"
+            )
+        closed = at_once(
+            sessions, lambda i: put_session(clients[i + 1], f"budget-{i}", state="closed")
+        )
+        closes = [effects_of(r, f"close budget-{i}") for i, r in enumerate(closed)]
+
+    values = [value for effects in closes for value in discounts(effects, campaign)]
+    total = sum(values, Decimal(0))
+    assert total == budget, (
+        f"expected exactly {budget} given over {sessions} closes, got {total} "
+        f"({len(values)} discounts: {Counter(values)})"
+    )
+    expected_values = Counter({Decimal(10): 100})
+    if partial:
+        expected_values[Decimal(5)] = 1
+    assert Counter(values) == expected_values, (
+        f"expected discounts {dict(expected_values)}, got {dict(Counter(values))}"
+    )
+    if partial:
+        capped = [
+            e
+            for effects in closes
+            for e in effects
+            if e["effectType"] == "setDiscount" and money(e["props"]["value"]) == 5
+        ]
+        desired = [e["props"].get("desiredValue") for e in capped]
+        assert [money(d) if d is not None else None for d in desired] == [10], (
+            f"expected the capped discount to carry desiredValue 10, got {desired}"
+        )
+    counter = promotions.budget_counter(campaign, "setDiscount")
+    assert counter == budget, f"expected the setDiscount budget counter at {budget}, got {counter}"
+    ledgers_agree(database_url)
+
+
+def body_effects(response: httpx.Response) -> Any:
+    return response.text[:1000]
+
+
+# A per-profile limit -----------------------------------------------------------------------------
+
+
+def test_a_per_profile_limit_of_1_holds_over_20_parallel_sessions_of_one_profile(
+    live_server: LiveServer, database_url: str
+) -> None:
+    sessions = 20
+    promotions = Promotions(live_server)
+    campaign = promotions.campaign(
+        "once per customer",
+        [rule("coupon", COUPON_VALID, set_discount("coupon", 10))],
+        limits=[limit("redeemCoupon", 1, "Profile")],
+        features=["coupons"],
+    )
+    code = promotions.coupons(campaign, 1, usageLimit=0)[0]["value"]
+
+    with round_robin(live_server) as clients:
+        opened = at_once(
+            sessions,
+            lambda i: put_session(
+                clients[i],
+                f"pat-{i}",
+                profileId="pat",
+                couponCodes=[code],
+                cartItems=cart(("mug", 30, 1)),
+            ),
+        )
+        assert Counter(verdict(effects_of(r, "open"), code) for r in opened) == {
+            "acceptCoupon": sessions
+        }, "before any close, every open session of pat accepts the code"
+        closed = at_once(
+            sessions, lambda i: put_session(clients[i + 1], f"pat-{i}", state="closed")
+        )
+        closes = [effects_of(r, f"close pat-{i}") for i, r in enumerate(closed)]
+        # Another customer is not held back by pat's redemption.
+        other = put_session(
+            clients[0],
+            "sam-0",
+            profileId="sam",
+            couponCodes=[code],
+            cartItems=cart(("mug", 30, 1)),
+            state="closed",
+        )
+
+    seen = Counter(verdict(effects, code) for effects in closes)
+    assert seen == {"acceptCoupon": 1, "rejectCoupon:ProfileLimitReached": sessions - 1}, (
+        f"expected 1 acceptCoupon and {sessions - 1} rejectCoupon (ProfileLimitReached) for "
+        f"one profile's parallel closes, got {dict(seen)}"
+    )
+    sam = verdict(effects_of(other, "close sam-0"), code)
+    assert sam == "acceptCoupon", f"expected another profile to redeem the code, got {sam}"
+    coupon = promotions.coupon(campaign, code)
+    assert coupon["usageCounter"] == 2, (
+        f"expected usageCounter 2 (pat once, sam once), got {coupon['usageCounter']}"
+    )
+    counter = promotions.budget_counter(campaign, "redeemCoupon")
+    assert counter == 2, (
+        f"expected the redeemCoupon budget to show 2 (1 per profile), got {counter}"
+    )
+    ledgers_agree(database_url)
+
+
+# A randomized workload -----------------------------------------------------------------------------
+
+SEED = 20261126
+WORKLOAD_SESSIONS = 160
+PROFILES = [f"shopper-{i}" for i in range(12)]
+PRICES = ["6", "7.50", "9.99", "12", "20"]
+
+# Campaign A: a coupon campaign, 2 off per unit of every line.
+A_MONEY, A_EFFECTS, A_PER_PROFILE = 150, 40, 2
+# Campaign B: 5 off every session.
+B_MONEY, B_EFFECTS = 437, 100
+COUPON_USES = 4
+GIFT_CARD = Decimal(30)
+
+
+@dataclass
+class Step:
+    kind: str  # create-closed | open | close | cancel | return | reopen
+    returned: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """One session's sequence of calls, decided up front from the seed."""
+
+    session_id: str
+    profile: str
+    codes: list[str]
+    lines: list[tuple[str, str, int]]
+    steps: list[Step]
+
+
+@dataclass
+class Outcome:
+    """What the calls answered, in order."""
+
+    statuses: list[tuple[str, int, str]] = field(default_factory=list)
+    last_close: list[dict[str, Any]] | None = None
+    state: str = ""
+
+
+def a_return(rng: random.Random, remaining: list[int]) -> Step:
+    """Return some units of one line that still has some (`remaining` is updated)."""
+    position = rng.choice([p for p, left in enumerate(remaining) if left > 0])
+    quantity = rng.randint(1, remaining[position])
+    remaining[position] -= quantity
+    return Step("return", [{"position": position, "quantity": quantity}])
+
+
+def plan_workload(rng: random.Random, codes: list[str]) -> list[Plan]:
+    plans = []
+    for i in range(WORKLOAD_SESSIONS):
+        profile = "" if rng.random() < 0.1 else rng.choice(PROFILES)
+        pick = rng.random()
+        chosen = [rng.choice(codes)] if pick < 0.55 else [f"NOPE-{i:04d}"] if pick < 0.65 else []
+        lines = [
+            (f"sku-{n}", rng.choice(PRICES), rng.randint(1, 3)) for n in range(rng.randint(1, 3))
+        ]
+        steps = [Step("create-closed")] if rng.random() < 0.2 else [Step("open"), Step("close")]
+        remaining = [quantity for _, _, quantity in lines]
+
+        follow = rng.random()
+        if follow < 0.2:
+            steps.append(Step("cancel"))
+        elif follow < 0.4:
+            steps.append(a_return(rng, remaining))
+            if any(remaining) and rng.random() < 0.5:
+                steps.append(a_return(rng, remaining))
+            if rng.random() < 0.3:
+                steps.append(Step("cancel"))
+        elif follow < 0.6:
+            steps += [Step("reopen"), Step("close")]
+            if rng.random() < 0.3:
+                steps.append(a_return(rng, remaining))
+        plans.append(Plan(f"work-{i}", profile, chosen, lines, steps))
+    return plans
+
+
+def run_plan(clients: Any, index: int, plan: Plan) -> Outcome:
+    outcome = Outcome()
+    fields: dict[str, Any] = {
+        "profileId": plan.profile,
+        "couponCodes": plan.codes,
+        "cartItems": cart(*plan.lines),
+    }
+    path = f"/v2/customer_sessions/{plan.session_id}"
+    for n, step in enumerate(plan.steps):
+        client = clients[index + n]  # neighbouring steps on different processes
+        if step.kind == "create-closed":
+            response = put_session(client, plan.session_id, state="closed", **fields)
+        elif step.kind == "open":
+            response = put_session(client, plan.session_id, **fields)
+        elif step.kind == "close":
+            response = put_session(client, plan.session_id, state="closed")
+        elif step.kind == "cancel":
+            response = put_session(client, plan.session_id, state="cancelled")
+        elif step.kind == "reopen":
+            response = client.put(f"{path}/reopen")
+        else:
+            response = client.post(
+                f"{path}/returns", json={"return": {"returnedCartItems": step.returned}}
+            )
+        outcome.statuses.append((step.kind, response.status_code, response.text[:500]))
+        if response.status_code != 200:
+            return outcome
+        if step.kind in ("create-closed", "close"):
+            outcome.last_close = effects_of(response, f"{step.kind} {plan.session_id}")
+        outcome.state = {
+            "create-closed": "closed",
+            "open": "open",
+            "close": "closed",
+            "cancel": "cancelled",
+            "reopen": "open",
+            "return": "partially_returned",
+        }[step.kind]
+    return outcome
+
+
+def test_a_random_workload_leaves_every_counter_equal_to_its_ledger_and_to_the_sessions(
+    live_server: LiveServer, database_url: str
+) -> None:
+    promotions = Promotions(live_server)
+    promotions.update_application(enablePartialDiscounts=True)
+    campaign_a = promotions.campaign(
+        "coupon per unit",
+        [rule("coupon", COUPON_VALID, per_item_discount("coupon", 2))],
+        limits=[
+            limit("setDiscount", A_MONEY),
+            limit("setDiscountEffect", A_EFFECTS),
+            limit("redeemCoupon", A_PER_PROFILE, "Profile"),
+        ],
+        features=["coupons"],
+    )
+    campaign_b = promotions.campaign(
+        "five off",
+        [rule("five off", ALWAYS, set_discount("five off", 5))],
+        limits=[limit("setDiscount", B_MONEY), limit("setDiscountEffect", B_EFFECTS)],
+    )
+    coupons = promotions.coupons(campaign_a, 6, usageLimit=COUPON_USES)
+    coupons += promotions.coupons(campaign_a, 1, usageLimit=0, discountLimit=int(GIFT_CARD))
+    by_code = {c["value"]: c for c in coupons}
+    gift_card = coupons[-1]["value"]
+    plans = plan_workload(random.Random(SEED), list(by_code))
+
+    with round_robin(live_server) as clients:
+        outcomes = at_once(len(plans), lambda i: run_plan(clients, i, plans[i]))
+        failed = [
+            (plan.session_id, outcome.statuses)
+            for plan, outcome in zip(plans, outcomes, strict=True)
+            if any(status != 200 for _, status, _ in outcome.statuses)
+        ]
+        assert not failed, (
+            f"seed {SEED}: expected every call to answer 200, these did not: {failed}"
+        )
+        stored = at_once(
+            len(plans), lambda i: clients[i].get(f"/v2/customer_sessions/{plans[i].session_id}")
+        )
+
+    sessions = [ok(r, "GET session") for r in stored]
+    states = {
+        p.session_id: s["customerSession"]["state"] for p, s in zip(plans, sessions, strict=True)
+    }
+    wrong_states = {
+        p.session_id: (o.state, states[p.session_id])
+        for p, o in zip(plans, outcomes, strict=True)
+        if o.state != states[p.session_id]
+    }
+    assert not wrong_states, f"session states (expected, stored) differ: {wrong_states}"
+
+    # Recompute every counter from the effects in force of the sessions that count.
+    usage: Counter[str] = Counter()
+    given_by_coupon: dict[str, Decimal] = {code: Decimal(0) for code in by_code}
+    money_in_force = {campaign_a: Decimal(0), campaign_b: Decimal(0)}
+    effects_taken = {campaign_a: 0, campaign_b: 0}
+    accepted_per_profile: Counter[str] = Counter()
+    mismatched_closes = []
+    coupon_code = {c["id"]: c["value"] for c in coupons}
+    for plan, outcome, stored_session in zip(plans, outcomes, sessions, strict=True):
+        if states[plan.session_id] not in IN_FORCE_STATES:
+            continue
+        in_force = stored_session["effects"]
+        for code in plan.codes:
+            if verdict(in_force, code) == "acceptCoupon":
+                usage[code] += 1
+                accepted_per_profile[plan.profile] += 1
+        for e in in_force:
+            if e.get("triggeredByCoupon") in coupon_code and discounts([e]):
+                given_by_coupon[coupon_code[e["triggeredByCoupon"]]] += discounts([e])[0]
+        for campaign in money_in_force:
+            money_in_force[campaign] += sum(discounts(in_force, campaign), Decimal(0))
+        assert outcome.last_close is not None
+        for campaign in effects_taken:
+            # Counts are not given back by partial returns: count what the close gave.
+            effects_taken[campaign] += len(discounts(outcome.last_close, campaign))
+        if states[plan.session_id] == "closed":
+            answered = (
+                sorted(discounts(outcome.last_close)),
+                [verdict(outcome.last_close, c) for c in plan.codes],
+            )
+            kept = (sorted(discounts(in_force)), [verdict(in_force, c) for c in plan.codes])
+            if answered != kept:
+                mismatched_closes.append((plan.session_id, answered, kept))
+
+    assert not mismatched_closes, (
+        "a closed session's stored effects must be what its close answered "
+        f"(session, answered, stored): {mismatched_closes}"
+    )
+    ledgers_agree(database_url)
+
+    problems = []
+    for code, coupon in by_code.items():
+        now = promotions.coupon(campaign_a, code)
+        if now["usageCounter"] != usage[code]:
+            problems.append(
+                f"{code} usageCounter: expected {usage[code]}, got {now['usageCounter']}"
+            )
+        if money(now["discountCounter"]) != given_by_coupon[code]:
+            problems.append(
+                f"{code} discountCounter: expected {given_by_coupon[code]}, "
+                f"got {now['discountCounter']}"
+            )
+        if coupon["usageLimit"] and usage[code] > coupon["usageLimit"]:
+            problems.append(f"{code} redeemed {usage[code]} times, limit {coupon['usageLimit']}")
+    if given_by_coupon[gift_card] > GIFT_CARD:
+        problems.append(f"gift card {gift_card} gave {given_by_coupon[gift_card]} > {GIFT_CARD}")
+    expected_budgets: dict[tuple[int, str], tuple[Decimal | int, int | None]] = {
+        (campaign_a, "setDiscount"): (money_in_force[campaign_a], A_MONEY),
+        (campaign_a, "setDiscountEffect"): (effects_taken[campaign_a], A_EFFECTS),
+        (campaign_a, "redeemCoupon"): (sum(usage.values()), None),
+        (campaign_b, "setDiscount"): (money_in_force[campaign_b], B_MONEY),
+        (campaign_b, "setDiscountEffect"): (effects_taken[campaign_b], B_EFFECTS),
+    }
+    for (campaign, action), (expected, cap) in expected_budgets.items():
+        shown = promotions.budgets(campaign)
+        if action not in shown:
+            problems.append(f"campaign {campaign}: expected a {action} budget, got {shown}")
+            continue
+        counter = money(shown[action]["counter"])
+        if counter != expected:
+            problems.append(f"campaign {campaign} {action}: expected {expected}, got {counter}")
+        if cap is not None and expected > cap:
+            problems.append(f"campaign {campaign} {action}: {expected} in force, limit {cap}")
+    over = {p: n for p, n in accepted_per_profile.items() if n > A_PER_PROFILE}
+    if over:
+        problems.append(f"profiles over their limit of {A_PER_PROFILE}: {over}")
+    if accepted_per_profile[""]:
+        problems.append(f"anonymous sessions redeemed {accepted_per_profile['']} coupons")
+    assert not problems, f"seed {SEED}: counters against the sessions:\n" + "\n".join(problems)
+
+
+# check-ledgers can fail ----------------------------------------------------------------------------
+
+
+def test_check_ledgers_reports_a_counter_that_disagrees_with_its_ledger(
+    live_server: LiveServer, database_url: str, db: Database
+) -> None:
+    promotions = Promotions(live_server)
+    campaign = promotions.campaign(
+        "tampered",
+        [rule("coupon", COUPON_VALID, set_discount("coupon", 10))],
+        features=["coupons"],
+    )
+    coupon = promotions.coupons(campaign, 1, usageLimit=5)[0]
+    with round_robin(live_server) as clients:
+        closed = put_session(
+            clients[0],
+            "tamper-0",
+            couponCodes=[coupon["value"]],
+            cartItems=cart(("mug", 30, 1)),
+            state="closed",
+        )
+    assert verdict(effects_of(closed, "close tamper-0"), coupon["value"]) == "acceptCoupon"
+    ledgers_agree(database_url)
+
+    with db.write() as conn:
+        conn.execute(
+            sa.update(tables.coupons)
+            .where(tables.coupons.c.id == coupon["id"])
+            .values(usage_counter=tables.coupons.c.usage_counter + 2)
+        )
+    done = check_ledgers(database_url)
+    assert done.returncode == 1 and re.fullmatch(r"1 differences?", last_line(done.stdout)), (
+        "carrot check-ledgers on a coupon counted 3 with 1 redemption in its ledger: expected "
+        f"exit 1 ending with '1 difference(s)', got exit {done.returncode}, stdout:\n"
+        f"{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+    )
+    assert coupon["value"] in done.stdout or str(coupon["id"]) in done.stdout, (
+        f"expected the difference to name coupon {coupon['id']} ({coupon['value']}), got:\n"
+        f"{done.stdout[-4000:]}"
+    )
