@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from carrot.api.management.campaigns import campaign_wire
+from carrot.api.management.coupons import coupon_wire
+from carrot.api.management.referrals import referral_wire
 from carrot.api.wire import json_values, number, timestamp
 from carrot.domain.profile import CustomerProfile, Event
 from carrot.domain.session import CartItem, CustomerSession
@@ -125,8 +127,8 @@ def integration_state(state: IntegrationState, response_content: Sequence[str]) 
     evaluation = state.evaluation
     body: dict[str, Any] = {
         "effects": evaluation.effects,
-        "createdCoupons": evaluation.created_coupons,
-        "createdReferrals": evaluation.created_referrals,
+        "createdCoupons": [coupon_wire(coupon) for coupon in evaluation.created_coupons],
+        "createdReferrals": [referral_wire(referral) for referral in evaluation.created_referrals],
     }
     wanted = set(response_content)
     if "customerSession" in wanted and state.session is not None:

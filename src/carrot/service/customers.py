@@ -10,8 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from carrot.domain.campaign import Campaign
+from carrot.domain.coupon import Coupon
 from carrot.domain.errors import Forbidden, bad_parameter
 from carrot.domain.profile import CustomerProfile, Event
+from carrot.domain.referral import Referral
 from carrot.domain.session import CustomerSession
 from carrot.service.clock import utcnow
 from carrot.service.keys import IntegrationCaller
@@ -25,8 +27,8 @@ class Evaluation:
     effects: list[dict[str, Any]] = field(default_factory=list)
     triggered_campaigns: list[Campaign] = field(default_factory=list)
     rule_failure_reasons: list[dict[str, Any]] = field(default_factory=list)
-    created_coupons: list[dict[str, Any]] = field(default_factory=list)
-    created_referrals: list[dict[str, Any]] = field(default_factory=list)
+    created_coupons: list[Coupon] = field(default_factory=list)
+    created_referrals: list[Referral] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

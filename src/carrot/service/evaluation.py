@@ -21,6 +21,7 @@ from carrot.domain.errors import BadRequest
 from carrot.domain.money import minor_units
 from carrot.domain.profile import CustomerProfile
 from carrot.domain.session import CustomerSession
+from carrot.engine.budgets import budget_keys
 from carrot.engine.evaluate import (
     CampaignRules,
     CampaignView,
@@ -34,8 +35,10 @@ from carrot.engine.rules import CompiledRuleset, RulesetInvalid, compile_ruleset
 from carrot.engine.scope import ApplicationView, CallContext, EventView
 from carrot.service.attributes import check_attributes
 from carrot.service.keys import IntegrationCaller
+from carrot.service.redemption import CodeMaker, code_views
 from carrot.store import campaigns as campaign_store
 from carrot.store import tables
+from carrot.store.ledger import used_budgets
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class RuleBooks:
             end_time=campaign.end_time,
             attributes=campaign.attributes,
             tags=campaign.tags,
+            limits=campaign.limits,
+            features=campaign.features,
         )
         return CampaignRules(
             view, None if active.ruleset is None else self._ruleset(active.ruleset)
@@ -184,9 +189,22 @@ def run_rules(
     only: list[int] | None = None,
     explain: bool = False,
 ) -> RulesRun:
-    application, revision = _application(conn, caller)
+    application, revision, case_sensitivity = _application(conn, caller)
     compiled = RULE_BOOKS.get(conn, caller.application_id, revision)
-    context = CallContext(application, now, session, profile, event)
+    coupons, referral = code_views(conn, caller.application_id, case_sensitivity, session, profile)
+    context = CallContext(
+        application,
+        now,
+        session,
+        profile,
+        event,
+        coupons=coupons,
+        referral=referral,
+        codes=CodeMaker(conn, caller.application_id, case_sensitivity, compiled.campaigns),
+    )
+    keys = budget_keys(context, compiled.book)
+    if keys:
+        context = replace(context, budgets=used_budgets(conn, caller.application_id, keys))
     outcome = evaluate(
         context,
         compiled.book,
@@ -197,7 +215,10 @@ def run_rules(
     return RulesRun(outcome, triggered)
 
 
-def _application(conn: sa.Connection, caller: IntegrationCaller) -> tuple[ApplicationView, int]:
+def _application(
+    conn: sa.Connection, caller: IntegrationCaller
+) -> tuple[ApplicationView, int, str]:
+    """The application as the engine sees it, its revision and its coupon caseSensitivity."""
     apps = tables.applications
     row = conn.execute(sa.select(apps).where(apps.c.id == caller.application_id)).one()
     costs = tables.additional_costs
@@ -221,8 +242,9 @@ def _application(conn: sa.Connection, caller: IntegrationCaller) -> tuple[Applic
         cascading=row.enable_cascading_discounts,
         flattened=row.enable_flattened_cart_items,
         additional_cost_ids=cost_ids,
+        partial_discounts=row.enable_partial_discounts,
     )
-    return view, row.revision
+    return view, row.revision, row.case_sensitivity
 
 
 # Applying what rules ask to store ------------------------------------------------------------

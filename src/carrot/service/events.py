@@ -20,13 +20,21 @@ from carrot.service.customers import (
     finish,
     require_dry_for_staging,
 )
-from carrot.service.evaluation import apply_attribute_updates, run_rules
+from carrot.service.evaluation import Applied, RulesRun, apply_attribute_updates, run_rules
 from carrot.service.keys import IntegrationCaller
+from carrot.service.redemption import (
+    evaluate_and_take,
+    store_created_coupons,
+    store_created_referrals,
+    store_reservations,
+)
 from carrot.store import customers as store
-from carrot.store import tables
+from carrot.store import ledger, tables
 from carrot.store.db import Database
 
 RESERVED_PREFIX = "talon_"
+# talon_profile_created / _updated: what a profile update through the rules records.
+PROFILE_EVENTS = "talon_profile_"
 
 
 def track_event(
@@ -95,16 +103,27 @@ def record_profile_event(
     """Run the rules on an event of a profile (a custom event, or talon_profile_created /
     _updated), store what they change and the event with its effects, and mark the profile's
     activity."""
-    run = run_rules(
+
+    def run_once() -> tuple[RulesRun, Applied]:
+        run = run_rules(
+            conn,
+            caller,
+            occurred.when,
+            profile=profile,
+            event=EventView(occurred.type, occurred.attributes),
+            only=only,
+            explain=explain,
+        )
+        return run, apply_attribute_updates(conn, caller, run, None, profile)
+
+    taken = evaluate_and_take(
         conn,
-        caller,
-        occurred.when,
-        profile=profile,
-        event=EventView(occurred.type, occurred.attributes),
-        only=only,
-        explain=explain,
+        caller.application_id,
+        run_once,
+        lambda result: result[0].outcome.takes,
+        consuming=True,
     )
-    applied = apply_attribute_updates(conn, caller, run, None, profile)
+    run, applied = taken.result
     assert applied.profile is not None
     profile = replace(applied.profile, last_activity=occurred.when, updated=occurred.when)
     store.save_profile(conn, profile)
@@ -122,10 +141,21 @@ def record_profile_event(
             effects=applied.effects,
         ),
     )
+    reason = ledger.PROFILE if occurred.type.startswith(PROFILE_EVENTS) else ledger.EVENT
+    origin = ledger.Origin(reason, occurred.when, None, event.id)
+    ledger.record(conn, caller.application_id, taken.entries, origin)
+    outcome = run.outcome
+    store_reservations(conn, caller.application_id, outcome.reservations, occurred.when)
     evaluation = Evaluation(
         effects=applied.effects,
         triggered_campaigns=run.triggered,
         rule_failure_reasons=applied.failures,
+        created_coupons=store_created_coupons(
+            conn, caller.application_id, outcome.created_coupons, occurred.when
+        ),
+        created_referrals=store_created_referrals(
+            conn, caller.application_id, outcome.created_referrals, occurred.when
+        ),
     )
     return IntegrationState(evaluation, profile=profile, event=event)
 

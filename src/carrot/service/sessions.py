@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,12 +33,24 @@ from carrot.service.customers import (
     require_dry_for_staging,
 )
 from carrot.service.evaluation import (
+    Applied,
+    RulesRun,
     application_places,
     apply_attribute_updates,
     run_rules,
 )
 from carrot.service.keys import IntegrationCaller
+from carrot.service.redemption import (
+    evaluate_and_take,
+    give_back_returned,
+    give_back_session,
+    set_referral_friends,
+    store_created_coupons,
+    store_created_referrals,
+    store_reservations,
+)
 from carrot.store import customers as store
+from carrot.store import ledger
 from carrot.store.db import Database
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -213,6 +225,18 @@ class RuleOptions:
     explain: bool = False
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """A session and profile after the rules ran on them, the answer, and what the rules
+    consumed and ask to create (stored with `_store_consequences` once the session is)."""
+
+    session: CustomerSession
+    profile: CustomerProfile | None
+    evaluation: Evaluation
+    run: RulesRun | None = None
+    entries: list[ledger.Entry] = field(default_factory=list)
+
+
 def _evaluated(
     conn: sa.Connection,
     caller: IntegrationCaller,
@@ -221,29 +245,81 @@ def _evaluated(
     event_type: str,
     when: datetime,
     rules: RuleOptions,
-) -> tuple[CustomerSession, CustomerProfile | None, Evaluation]:
+    *,
+    consuming: bool = False,
+) -> Evaluated:
     """Run the rules on the session as it is about to be stored, with the profile as it was
-    before this change counts; apply their attribute updates. A cancelled session runs none."""
+    before this change counts; apply their attribute updates. A closing session consumes what
+    the rules take (budgets, coupon and referral counters), through guarded updates that make
+    the rules run again when another call took first. A cancelled session runs none."""
     if session.state is SessionState.CANCELLED:
-        return session.with_changes(effects=[]), profile, Evaluation()
-    run = run_rules(
+        return Evaluated(session.with_changes(effects=[]), profile, Evaluation())
+
+    def run_once() -> tuple[RulesRun, Applied]:
+        run = run_rules(
+            conn,
+            caller,
+            when,
+            session=session,
+            profile=profile,
+            event=EventView(event_type),
+            only=rules.only,
+            explain=rules.explain,
+        )
+        return run, apply_attribute_updates(conn, caller, run, session, profile)
+
+    taken = evaluate_and_take(
         conn,
-        caller,
-        when,
-        session=session,
-        profile=profile,
-        event=EventView(event_type),
-        only=rules.only,
-        explain=rules.explain,
+        caller.application_id,
+        run_once,
+        lambda result: result[0].outcome.takes,
+        consuming=consuming,
     )
-    applied = apply_attribute_updates(conn, caller, run, session, profile)
+    run, applied = taken.result
     assert applied.session is not None
     evaluation = Evaluation(
         effects=applied.effects,
         triggered_campaigns=run.triggered,
         rule_failure_reasons=applied.failures,
     )
-    return applied.session.with_changes(effects=applied.effects), applied.profile, evaluation
+    return Evaluated(
+        applied.session.with_changes(effects=applied.effects),
+        applied.profile,
+        evaluation,
+        run,
+        taken.entries,
+    )
+
+
+def _store_consequences(
+    conn: sa.Connection,
+    caller: IntegrationCaller,
+    evaluated: Evaluated,
+    origin: ledger.Origin,
+    *,
+    consuming: bool,
+) -> Evaluation:
+    """Record the ledger rows of what the evaluation took; store the reservations its rules
+    made and, when it consumes, the coupons and referrals they created; answer the evaluation
+    with those created."""
+    evaluation, run = evaluated.evaluation, evaluated.run
+    ledger.record(conn, caller.application_id, evaluated.entries, origin)
+    if run is None:
+        return evaluation
+    outcome = run.outcome
+    store_reservations(conn, caller.application_id, outcome.reservations, origin.when)
+    if not consuming:
+        return evaluation
+    set_referral_friends(conn, outcome.takes, evaluated.session.profile_integration_id)
+    return replace(
+        evaluation,
+        created_coupons=store_created_coupons(
+            conn, caller.application_id, outcome.created_coupons, origin.when
+        ),
+        created_referrals=store_created_referrals(
+            conn, caller.application_id, outcome.created_referrals, origin.when
+        ),
+    )
 
 
 def _create(
@@ -284,13 +360,22 @@ def _create(
     )
     draft = draft.with_changes(profile_id=profile and profile.id, first_session=first)
     event_type = transition_event(None, state)
-    draft, profile, evaluation = _evaluated(conn, caller, draft, profile, event_type, when, rules)
-    session_id = store.insert_session(conn, draft)
+    closing = state is SessionState.CLOSED
+    # Closing consumes before the insert; a parallel creation found there must undo that.
+    before = conn.begin_nested() if closing else None
+    evaluated = _evaluated(conn, caller, draft, profile, event_type, when, rules, consuming=closing)
+    session_id = store.insert_session(conn, evaluated.session)
     if session_id is None:
+        if before is not None:
+            before.rollback()
         return None
-    session = draft.with_changes(id=session_id)
-    profile = _account_for_sale(conn, profile, None, session, when)
-    event = _record_event(conn, session, event_type, when, evaluation.effects)
+    if before is not None:
+        before.commit()
+    session = evaluated.session.with_changes(id=session_id)
+    profile = _account_for_sale(conn, evaluated.profile, None, session, when)
+    event = _record_event(conn, session, event_type, when, evaluated.evaluation.effects)
+    origin = ledger.Origin(ledger.CLOSE, when, session.id, event.id)
+    evaluation = _store_consequences(conn, caller, evaluated, origin, consuming=closing)
     return IntegrationState(evaluation, session=session, profile=profile, event=event)
 
 
@@ -317,12 +402,16 @@ def _update(
     else:
         profile = _session_profile(conn, caller, session.profile_integration_id, when)
     event_type = transition_event(old.state, state)
-    session, profile, evaluation = _evaluated(
-        conn, caller, session, profile, event_type, when, rules
+    closing = state is SessionState.CLOSED
+    evaluated = _evaluated(
+        conn, caller, session, profile, event_type, when, rules, consuming=closing
     )
+    session = evaluated.session
     store.save_session(conn, session)
-    profile = _account_for_sale(conn, profile, old, session, when)
-    event = _record_event(conn, session, event_type, when, evaluation.effects)
+    profile = _account_for_sale(conn, evaluated.profile, old, session, when)
+    event = _record_event(conn, session, event_type, when, evaluated.evaluation.effects)
+    origin = ledger.Origin(ledger.CLOSE, when, session.id, event.id)
+    evaluation = _store_consequences(conn, caller, evaluated, origin, consuming=closing)
     return IntegrationState(evaluation, session=session, profile=profile, event=event)
 
 
@@ -358,8 +447,11 @@ def _change_finished_session(
         effects=[],
     )
     store.save_session(conn, session)
+    given = give_back_session(conn, caller.application_id, old.id)
     profile = _account_for_sale(conn, profile, old, session, when)
     event = _record_event(conn, session, transition_event(old.state, state), when, rollbacks)
+    origin = ledger.Origin(ledger.CANCEL, when, session.id, event.id)
+    ledger.record(conn, caller.application_id, given, origin)
     return IntegrationState(
         Evaluation(effects=rollbacks), session=session, profile=profile, event=event
     )
@@ -525,10 +617,13 @@ def reopen_customer_session(
             state=SessionState.OPEN, updated=when, update_count=old.update_count + 1, effects=[]
         )
         store.save_session(conn, session)
+        given = give_back_session(conn, caller.application_id, old.id)
         profile = _session_profile(conn, caller, session.profile_integration_id, when)
         profile = _account_for_sale(conn, profile, old, session, when)
         event_type = transition_event(old.state, session.state)
         event = _record_event(conn, session, event_type, when, rollbacks)
+        origin = ledger.Origin(ledger.REOPEN, when, session.id, event.id)
+        ledger.record(conn, caller.application_id, given, origin)
     return IntegrationState(
         Evaluation(effects=rollbacks), session=session, profile=profile, event=event
     )
@@ -626,18 +721,23 @@ def _apply_return(
         effects=in_force,
     )
     store.save_session(conn, session)
+    given = give_back_returned(conn, caller.application_id, old.id, rollbacks)
     profile = _session_profile(conn, caller, session.profile_integration_id, when)
     event_type = transition_event(old.state, session.state)
     evaluation = Evaluation(effects=rollbacks)
     if rules is not None:
-        _, profile, again = _evaluated(conn, caller, session, profile, event_type, when, rules)
+        again = _evaluated(conn, caller, session, profile, event_type, when, rules)
+        profile = again.profile
         evaluation = Evaluation(
-            effects=rollbacks + again.effects,
-            triggered_campaigns=again.triggered_campaigns,
-            rule_failure_reasons=again.rule_failure_reasons,
+            effects=rollbacks + again.evaluation.effects,
+            triggered_campaigns=again.evaluation.triggered_campaigns,
+            rule_failure_reasons=again.evaluation.rule_failure_reasons,
         )
     profile = _account_for_sale(conn, profile, old, session, when)
     event = _record_event(conn, session, event_type, when, evaluation.effects)
+    ledger.record(
+        conn, caller.application_id, given, ledger.Origin(ledger.RETURN, when, old.id, event.id)
+    )
     returned = store.insert_return(
         conn,
         {
