@@ -1,4 +1,4 @@
-"""The `carrot` command: serve, migrate, mint keys, run the demo."""
+"""The `carrot` command: serve, migrate, mint keys, run the demo, check the ledgers."""
 
 from __future__ import annotations
 
@@ -90,3 +90,37 @@ def management_key_create(
     db = Database(database_url())
     db.upgrade()
     typer.echo(create_management_key(db, name, allowed_application_ids=application_id or None))
+
+
+@app.command("check-ledgers")
+def check_ledgers(
+    application_id: int = typer.Option(
+        None, "--application-id", help="Check only this application (default: all)."
+    ),
+) -> None:
+    """Recompute every coupon, referral and budget counter from its ledger; print each
+    difference and end with `N differences` (exit status 1 when N > 0)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carrot.service import ledgers
+
+    db = Database(database_url())
+    db.upgrade()
+    size = ledgers.ledger_size(db, application_id)
+    progress = Progress(
+        TextColumn("ledger rows"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=size < 100_000,
+    )
+    with progress:
+        task = progress.add_task("rows", total=size)
+        differences = ledgers.check_ledgers(db, application_id, lambda n: progress.advance(task, n))
+    for difference in differences:
+        typer.echo(str(difference))
+    typer.echo(f"{len(differences)} differences")
+    if differences:
+        raise typer.Exit(1)
