@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from carrot.domain.coupon import Coupon, CouponTerms
+from carrot.domain.referral import Referral, ReferralTerms
 from carrot.domain.session import CartItem, CustomerSession, SessionState
 from carrot.engine.evaluate import (
     CampaignRules,
@@ -103,3 +105,65 @@ def values(outcome: Outcome) -> list[tuple[str, Any]]:
 
 def total(path: str) -> list[Any]:
     return [".", *path.split(".")]
+
+
+def a_coupon(
+    campaign_id: int,
+    value: str,
+    coupon_id: int = 1,
+    *,
+    usage_counter: int = 0,
+    discount_counter: str = "0",
+    **terms: Any,
+) -> Coupon:
+    return Coupon(
+        id=coupon_id,
+        application_id=1,
+        campaign_id=campaign_id,
+        value=value,
+        created=NOW,
+        batch_id="b",
+        terms=CouponTerms(**terms),
+        usage_counter=usage_counter,
+        discount_counter=Decimal(discount_counter),
+    )
+
+
+def a_referral(
+    campaign_id: int,
+    code: str,
+    referral_id: int = 1,
+    *,
+    advocate: str = "advocate",
+    usage_counter: int = 0,
+    **terms: Any,
+) -> Referral:
+    return Referral(
+        id=referral_id,
+        application_id=1,
+        campaign_id=campaign_id,
+        code=code,
+        advocate_profile_integration_id=advocate,
+        created=NOW,
+        terms=ReferralTerms(**terms),
+        usage_counter=usage_counter,
+    )
+
+
+def call(
+    the_book: RuleBook,
+    the_session: CustomerSession | None = None,
+    *,
+    application: ApplicationView | None = None,
+    only: frozenset[int] | None = None,
+    explain: bool = True,
+    **context: Any,
+) -> Outcome:
+    """Evaluate with any CallContext field (coupons, referral, budgets, codes, profile, …)."""
+    the_context = CallContext(application or app(), context.pop("now", NOW), the_session, **context)
+    return evaluate(the_context, the_book, only=only, explain=explain)
+
+
+def wire(outcome: Outcome, effect_type: str) -> list[dict[str, Any]]:
+    """The wire form of every effect of one type."""
+    return [e.to_wire() for e in outcome.effects if e.effect_type == effect_type]

@@ -6,8 +6,16 @@ from typing import Any
 
 from carrot.domain.profile import CustomerProfile
 from carrot.engine.docs import DOCS_PATH, render
-from carrot.engine.scope import PATHS, CallContext, EventView, build_scope, cart_buckets
-from tests.engine.support import NOW, app, item, session
+from carrot.engine.scope import (
+    PATHS,
+    CallContext,
+    EventView,
+    build_scope,
+    cart_buckets,
+    coupon_scope,
+    referral_scope,
+)
+from tests.engine.support import NOW, a_coupon, a_referral, app, item, session
 
 
 def test_rules_reference_is_up_to_date() -> None:
@@ -43,5 +51,7 @@ def test_every_path_the_scope_offers_is_documented() -> None:
         )
         scope = build_scope(context, cart_buckets(context))
         scope["Campaign"] = {"Id": 1, "Name": "c", "Attributes": {}, "Tags": []}
+        scope["Coupon"] = coupon_scope(a_coupon(1, "C1"))
+        scope["Referral"] = referral_scope(a_referral(1, "R1"))
         offered |= set().union(*(_paths(value, key) for key, value in scope.items()))
     assert offered == {path for path, _, _ in PATHS}

@@ -10,17 +10,28 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from carrot.domain.campaign import LimitConfig
+from carrot.engine.money import ZERO, unit
 from carrot.engine.redemption import (
+    ADD_FREE_ITEM_EFFECT,
+    CREATE_COUPON,
+    CREATE_REFERRAL,
+    CUSTOM_EFFECT,
     REDEEM_COUPON,
     REDEEM_REFERRAL,
+    RESERVE_COUPON,
+    SET_DISCOUNT,
+    SET_DISCOUNT_EFFECT,
     BudgetKey,
+    Counter,
+    CouponCounter,
 )
 from carrot.engine.scope import CallContext
 
@@ -187,6 +198,146 @@ def budget_keys(context: CallContext, book: RuleBook) -> set[BudgetKey]:
     return keys
 
 
-def left(key: BudgetKey, limit: Decimal, context: CallContext) -> Decimal:
+def left(key: Counter, limit: Decimal, context: CallContext) -> Decimal:
     """What a counter has left before this evaluation takes anything."""
-    return limit - context.budgets.get(key, Decimal(0))
+    used = context.budgets.get(key, ZERO) if isinstance(key, BudgetKey) else ZERO
+    return limit - used
+
+
+# Which count budget each effect type takes 1 from; discounts take setDiscountEffect (and their
+# money from setDiscount).
+COUNTED: dict[str, str] = {
+    "addFreeItem": ADD_FREE_ITEM_EFFECT,
+    "customEffect": CUSTOM_EFFECT,
+    "couponCreated": CREATE_COUPON,
+    "referralCreated": CREATE_REFERRAL,
+    "reserveCoupon": RESERVE_COUPON,
+}
+DISCOUNT_EFFECTS = frozenset(
+    {
+        "setDiscount",
+        "setDiscountPerItem",
+        "setDiscountPerAdditionalCost",
+        "setDiscountPerAdditionalCostPerItem",
+    }
+)
+
+Spent = dict[Counter, Decimal]
+
+
+@dataclass(frozen=True)
+class CampaignBudget:
+    """The counters one campaign's effects draw on in this call, with what each had left
+    before the call: `counters[action]` → (counter, left). What the evaluation has taken so
+    far is kept beside the cart's buckets (`CartBuckets.spent`), so trial evaluations of
+    evaluation groups take from their own copy."""
+
+    campaign_id: int
+    counters: dict[str, tuple[tuple[Counter, Decimal], ...]]
+    limits: dict[Counter, Decimal]
+    partial: bool
+    step: Decimal
+    coupon_discount: tuple[Counter, Decimal] | None = None
+    """The bound coupon's discount counter and remainder: it caps like a gift card balance,
+    always partially."""
+
+    def room(self, spent: Spent, action: str) -> Decimal | None:
+        """What every counter of `action` has left (None: no counter limits it)."""
+        found = self.counters.get(action)
+        if not found:
+            return None
+        return min(left - spent.get(counter, ZERO) for counter, left in found)
+
+    def count(self, spent: Spent, action: str) -> str | None:
+        """None when one more effect fits every counter of `action`; else why not."""
+        room = self.room(spent, action)
+        if room is None or room >= 1:
+            return None
+        return f"the campaign's {action} budget is used up"
+
+    def cap(self, spent: Spent, desired: Decimal) -> tuple[Decimal, Decimal | None] | str:
+        """What a discount of `desired` may give: (value, desiredValue or None when not
+        capped), or why it is dropped."""
+        refused = self.count(spent, SET_DISCOUNT_EFFECT)
+        if refused is not None:
+            return refused
+        give = desired
+        room = self.room(spent, SET_DISCOUNT)
+        if room is not None and give > room:
+            room = max(room, ZERO).quantize(self.step, ROUND_FLOOR)
+            if room <= ZERO or not self.partial:
+                return (
+                    f"the campaign's setDiscount budget has {room} left; the discount is {desired}"
+                )
+            give = room
+        if self.coupon_discount is not None:
+            counter, left = self.coupon_discount
+            room = max(left - spent.get(counter, ZERO), ZERO).quantize(self.step, ROUND_FLOOR)
+            if give > room:
+                if room <= ZERO:
+                    return "the coupon's discount limit is used up"
+                give = room
+        return give, (desired if give < desired else None)
+
+    def spend(
+        self, spent: Spent, effect_type: str, discount: Decimal, counted: bool = True
+    ) -> None:
+        """Count an effect that was given (`counted` False: its money only, when it is a
+        further part of one effect)."""
+        action = COUNTED.get(effect_type)
+        if effect_type in DISCOUNT_EFFECTS:
+            if discount <= ZERO:
+                return
+            for counter, _ in self.counters.get(SET_DISCOUNT, ()):
+                spent[counter] = spent.get(counter, ZERO) + discount
+            if self.coupon_discount is not None:
+                counter = self.coupon_discount[0]
+                spent[counter] = spent.get(counter, ZERO) + discount
+            action = SET_DISCOUNT_EFFECT
+        if action is None or not counted:
+            return
+        for counter, _ in self.counters.get(action, ()):
+            spent[counter] = spent.get(counter, ZERO) + 1
+
+
+def campaign_budget(
+    campaign_id: int,
+    limits: Sequence[LimitConfig],
+    context: CallContext,
+    *,
+    coupon: tuple[int, Decimal | None] | None = None,
+    referral_id: int | None = None,
+) -> CampaignBudget | None:
+    """The budget a campaign's effects draw on, None when nothing limits them. `coupon` is the
+    campaign's accepted-so-far coupon (id, discount remainder or None)."""
+    ceilings: dict[str, dict[Counter, Decimal]] = {}
+    coupon_id = None if coupon is None else coupon[0]
+    for limit in limits:
+        if limit.action in (REDEEM_COUPON, REDEEM_REFERRAL):
+            continue
+        try:
+            keys = limit_keys(
+                campaign_id, limit, context, coupon_id=coupon_id, referral_id=referral_id
+            )
+        except MissingEntity:
+            continue  # the call lacks what the limit counts per: it does not apply
+        of_action = ceilings.setdefault(limit.action, {})
+        for key in keys:
+            of_action[key] = min(limit.limit, of_action.get(key, limit.limit))
+    counters = {
+        action: tuple((key, left(key, ceiling, context)) for key, ceiling in found.items())
+        for action, found in ceilings.items()
+    }
+    coupon_discount = None
+    if coupon is not None and coupon[1] is not None:
+        coupon_discount = (CouponCounter(coupon[0], "discount"), coupon[1])
+    if not counters and coupon_discount is None:
+        return None
+    return CampaignBudget(
+        campaign_id,
+        counters,
+        {key: ceiling for found in ceilings.values() for key, ceiling in found.items()},
+        context.application.partial_discounts,
+        unit(context.application.places),
+        coupon_discount,
+    )

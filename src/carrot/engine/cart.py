@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from carrot.engine.money import ZERO, split
 
@@ -63,6 +64,9 @@ class CartBuckets:
     places: int
     version: int = 0
     """Counts the draws, so a reader can tell whether discounted values changed."""
+    spent: dict[Any, Decimal] = field(default_factory=dict)
+    """What this evaluation took from each budget counter so far (budgets.py): it follows the
+    buckets, so a trial copy's effects take from the trial's budgets."""
 
     @classmethod
     def of(
@@ -74,6 +78,7 @@ class CartBuckets:
         """Take over the state of `other` (a trial copy whose effects were chosen)."""
         self.by_key = other.by_key
         self.session_costs = other.session_costs
+        self.spent = other.spent
         self.version = max(self.version, other.version) + 1
 
     def copy(self) -> CartBuckets:
@@ -83,6 +88,8 @@ class CartBuckets:
             self.places,
         )
         copied.version = self.version
+        if self.spent:
+            copied.spent = dict(self.spent)
         return copied
 
     # Reading ---------------------------------------------------------------------------

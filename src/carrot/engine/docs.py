@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from carrot.engine.host import EFFECTS, FAILURE_EFFECT_NAMES
+from carrot.engine.host import CONDITIONS, EFFECTS, FAILURE_EFFECT_NAMES
 from carrot.engine.scope import PATHS
+from carrot.talang.registry import FunctionDef
 
 DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "rules.md"
 
@@ -44,6 +45,16 @@ def render() -> str:
         '(`{"name": "Kitchen", "expression": [...]}`) are evaluated in order and read as',
         '`[".", "Kitchen"]`.',
         "",
+        "## Coupons and referrals\n",
+        "A campaign is evaluated with at most one coupon code of the session (its first code",
+        "that passed the checks before rules) and the session's referral code when it belongs",
+        "to the campaign; they read as `Coupon` and `Referral` above. A rule that fires having",
+        "checked one of these accepts the code:",
+        "",
+    ]
+    for function in CONDITIONS:
+        parts += _function(function)
+    parts += [
         "## Effects\n",
         "Effects may only appear among a rule's `effects`; among `failureEffects` (run when the",
         "condition fails) only "
@@ -52,14 +63,15 @@ def render() -> str:
         "",
     ]
     for effect in EFFECTS:
-        parts.append(f"### `{effect.name}`\n")
-        parts.append(effect.doc + "\n")
-        for overload in effect.overloads:
-            parts.append(f"- `{effect.name} {overload.signature()}`")
-        for example in effect.examples:
-            parts.append(f"\nExample: `{example.text}`")
-        parts.append("")
+        parts += _function(effect)
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _function(function: FunctionDef) -> list[str]:
+    parts = [f"### `{function.name}`\n", function.doc + "\n"]
+    parts += [f"- `{function.name} {overload.signature()}`" for overload in function.overloads]
+    parts += [f"\nExample: `{example.text}`" for example in function.examples]
+    return [*parts, ""]
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from carrot.engine.cart import Allocation, ItemKey, total_of
 from carrot.engine.money import ZERO
+from carrot.engine.redemption import CouponIntent, ReferralIntent, ReservationIntent
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class Effect:
     item: ItemKey | None = None
     """The cart item (or unit) a per-item effect applies to."""
     allocations: tuple[Allocation, ...] = field(default=(), compare=False)
+    intent: Any = field(default=None, compare=False)
+    """What the service must store for it (a CouponIntent, ReferralIntent or
+    ReservationIntent), kept with the effect so only chosen effects leave intents."""
 
     def to_wire(self) -> dict[str, Any]:
         origin = self.origin
@@ -71,9 +75,22 @@ def _item_position(key: ItemKey) -> dict[str, Any]:
     return props
 
 
-def set_discount(origin: Origin, name: str, scope: str, taken: list[Allocation]) -> Effect:
+def _desired(props: dict[str, Any], desired: Decimal | None) -> dict[str, Any]:
+    """A discount a budget capped says what it would have been (Talon.One's desiredValue)."""
+    if desired is not None:
+        props["desiredValue"] = money(desired)
+    return props
+
+
+def set_discount(
+    origin: Origin,
+    name: str,
+    scope: str,
+    taken: list[Allocation],
+    desired: Decimal | None = None,
+) -> Effect:
     value = total_of(taken)
-    props = {"name": name, "value": money(value), "scope": scope}
+    props = _desired({"name": name, "value": money(value), "scope": scope}, desired)
     return Effect(origin, "setDiscount", props, value, allocations=tuple(taken))
 
 
@@ -85,6 +102,8 @@ def set_discount_per_item(
     taken: list[Allocation],
     *,
     pro_rata_total: Decimal | None = None,
+    desired: Decimal | None = None,
+    desired_total: Decimal | None = None,
 ) -> Effect:
     value = total_of(taken)
     props: dict[str, Any] = {
@@ -93,13 +112,21 @@ def set_discount_per_item(
         **_item_position(key),
         "scope": scope,
     }
+    _desired(props, desired)
     if pro_rata_total is not None:
         props["totalDiscount"] = money(pro_rata_total)
+    if desired_total is not None:
+        props["desiredTotalDiscount"] = money(desired_total)
     return Effect(origin, "setDiscountPerItem", props, value, key, tuple(taken))
 
 
 def set_discount_per_additional_cost(
-    origin: Origin, name: str, cost: str, cost_id: int, taken: list[Allocation]
+    origin: Origin,
+    name: str,
+    cost: str,
+    cost_id: int,
+    taken: list[Allocation],
+    desired: Decimal | None = None,
 ) -> Effect:
     value = total_of(taken)
     props = {
@@ -108,11 +135,18 @@ def set_discount_per_additional_cost(
         "additionalCost": cost,
         "value": money(value),
     }
+    _desired(props, desired)
     return Effect(origin, "setDiscountPerAdditionalCost", props, value, allocations=tuple(taken))
 
 
 def set_discount_per_additional_cost_per_item(
-    origin: Origin, name: str, key: ItemKey, cost: str, cost_id: int, taken: list[Allocation]
+    origin: Origin,
+    name: str,
+    key: ItemKey,
+    cost: str,
+    cost_id: int,
+    taken: list[Allocation],
+    desired: Decimal | None = None,
 ) -> Effect:
     value = total_of(taken)
     props = {
@@ -122,6 +156,7 @@ def set_discount_per_additional_cost_per_item(
         "value": money(value),
         **_item_position(key),
     }
+    _desired(props, desired)
     return Effect(origin, "setDiscountPerAdditionalCostPerItem", props, value, key, tuple(taken))
 
 
@@ -147,6 +182,24 @@ def custom_effect(
         if key.sub_position is not None:
             props["cartItemSubPosition"] = key.sub_position
     return Effect(origin, "customEffect", props, item=key)
+
+
+def coupon_created(origin: Origin, intent: CouponIntent) -> Effect:
+    props = {"value": intent.value, "profileId": intent.recipient_integration_id or ""}
+    return Effect(origin, "couponCreated", props, intent=intent)
+
+
+def referral_created(origin: Origin, intent: ReferralIntent) -> Effect:
+    return Effect(origin, "referralCreated", {"value": intent.code}, intent=intent)
+
+
+def reserve_coupon(origin: Origin, intent: ReservationIntent, is_new: bool) -> Effect:
+    props = {
+        "couponValue": intent.coupon_value,
+        "profileIntegrationId": intent.profile_integration_id,
+        "isNewReservation": is_new,
+    }
+    return Effect(origin, "reserveCoupon", props, intent=intent)
 
 
 def with_allocations(effect: Effect, taken: list[Allocation]) -> Effect:

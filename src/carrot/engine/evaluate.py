@@ -16,18 +16,39 @@ A campaign triggers when at least one of its rules fires.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from carrot.domain.campaign import LimitConfig
-from carrot.engine.cart import CartBuckets, ItemKey
-from carrot.engine.effects import Effect, Origin, with_allocations
-from carrot.engine.host import CustomEffectView, RuleSink
+from carrot.engine.budgets import COUNTED, CampaignBudget, campaign_budget
+from carrot.engine.cart import Allocation, CartBuckets, ItemKey
+from carrot.engine.codes import (
+    COUPON,
+    EFFECT_NOT_APPLIED,
+    NOT_TRIGGERED,
+    REJECTED_BY_CONDITION,
+    CodeBinding,
+    accepted,
+    check_coupons,
+    check_referral,
+    reason,
+    rejected,
+)
+from carrot.engine.effects import Effect, Origin, money, with_allocations
+from carrot.engine.host import CampaignExtras, CustomEffectView, RuleSink
 from carrot.engine.money import ZERO
-from carrot.engine.redemption import CouponIntent, ReferralIntent, ReservationIntent, Take
+from carrot.engine.redemption import (
+    BudgetKey,
+    CouponCounter,
+    CouponIntent,
+    ReferralCounter,
+    ReferralIntent,
+    ReservationIntent,
+    Take,
+)
 from carrot.engine.rules import CompiledRule, CompiledRuleset, ConditionPart
 from carrot.engine.scope import CallContext, build_scope, cart_buckets
 from carrot.talang import TalangError
@@ -216,7 +237,9 @@ def evaluate(
     run = _Evaluation(context, book, only, explain)
     buckets = cart_buckets(context)
     result = run.group(book.root, buckets)
-    return Outcome(result.effects, result.triggered, result.failures)
+    if not run.special and not any(effect.intent is not None for effect in result.effects):
+        return Outcome(result.effects, result.triggered, result.failures)
+    return run.finish(result, buckets)
 
 
 class _Evaluation:
@@ -229,6 +252,98 @@ class _Evaluation:
         self.explain = explain
         self._scope_cache: tuple[int, dict[str, Any]] | None = None
         self._event_type = "" if context.event is None else context.event.type
+        self._budgets: dict[int, CampaignBudget | None] = {}
+        # Codes are checked before any rule runs; each campaign is evaluated with one.
+        self.coupons: list[CodeBinding] = []
+        self.coupon_of: dict[int, CodeBinding] = {}
+        self.referrals: list[CodeBinding] = []
+        self.referral_of: dict[int, CodeBinding] = {}
+        if context.coupons:
+            self.coupons, self.coupon_of = check_coupons(context, self._running)
+        if context.referral is not None:
+            self.referrals, self.referral_of = check_referral(context, self._running)
+        self.special = bool(self.coupons or self.referrals)
+        """Codes or budgets are in play: the outcome needs `finish`."""
+
+    # Codes, budgets and intents ------------------------------------------------------------
+
+    def finish(self, result: Result, buckets: CartBuckets) -> Outcome:
+        """The outcome with the verdict on every code, what closing the session takes from
+        each counter, and what it creates."""
+        triggered = {campaign.id for campaign in result.triggered}
+        verdicts = [self._verdict(code, triggered) for code in self.coupons + self.referrals]
+        accepted = [code for code, effect in verdicts if effect.effect_type.startswith("accept")]
+        by_coupon = {c.campaign_id: c.id for c in accepted if c.kind == COUPON}
+        effects = result.effects
+        if by_coupon:
+            effects = [_triggered_by(effect, by_coupon) for effect in effects]
+        outcome = Outcome(
+            [effect for _, effect in verdicts] + effects,
+            result.triggered,
+            result.failures,
+            self._takes(buckets, accepted, effects),
+        )
+        for effect in effects:
+            intent = effect.intent
+            if isinstance(intent, CouponIntent):
+                outcome.created_coupons.append(intent)
+            elif isinstance(intent, ReferralIntent):
+                outcome.created_referrals.append(intent)
+            elif isinstance(intent, ReservationIntent):
+                outcome.reservations.append(intent)
+        return outcome
+
+    def _verdict(self, code: CodeBinding, triggered: set[int]) -> tuple[CodeBinding, Effect]:
+        """acceptCoupon / rejectCoupon (or the referral ones) for one code, with the reason."""
+        nowhere = Origin(code.campaign_id, 0, 0, "")
+        if not code.valid:
+            return code, rejected(code, code.rejection or "", code.details, nowhere)
+        by_condition = reason(code.kind, REJECTED_BY_CONDITION)
+        if not code.bound:
+            details = f"one {code.kind} code per campaign applies: {code.applies_instead}"
+            return code, rejected(code, by_condition, details, nowhere)
+        if code.campaign_id not in triggered:
+            if code.fired or not code.ran:
+                details = "the campaign was not applied: its evaluation group chose another"
+                return code, rejected(code, reason(code.kind, NOT_TRIGGERED), details, nowhere)
+            if code.failure is None:
+                return code, rejected(code, by_condition, "no rule of the campaign fired", nowhere)
+            origin, condition, effect, details = code.failure
+            return code, rejected(code, by_condition, details, origin, condition, effect)
+        if code.dropped is not None:
+            origin, index, why = code.dropped
+            return code, rejected(code, EFFECT_NOT_APPLIED, why, origin, effect_index=index)
+        if code.accepted_by is None:
+            details = f"no rule that fired checks {code.kind}Valid"
+            return code, rejected(code, by_condition, details, nowhere)
+        return code, accepted(code, code.accepted_by)
+
+    def _takes(
+        self, buckets: CartBuckets, accepted: list[CodeBinding], effects: list[Effect]
+    ) -> list[Take]:
+        """One take per counter: the budgets the chosen effects drew on (`buckets.spent`
+        followed the chosen trials), and the redemptions of accepted codes."""
+        takes: list[Take] = []
+        for counter, amount in buckets.spent.items():
+            if isinstance(counter, BudgetKey) and amount > ZERO:
+                budget = self._budgets.get(counter.campaign_id)
+                limit = None if budget is None else budget.limits.get(counter)
+                takes.append(Take(counter, amount, limit, counter.campaign_id))
+        for code in accepted:
+            assert code.id is not None
+            campaign = code.campaign_id
+            if code.kind == COUPON:
+                usage = CouponCounter(code.id, "usage")
+                takes.append(Take(usage, Decimal(1), _limit(code.usage_limit), campaign))
+                given = sum((e.discount for e in effects if e.origin.campaign_id == campaign), ZERO)
+                if given > ZERO:
+                    counter = CouponCounter(code.id, "discount")
+                    takes.append(Take(counter, given, _limit(code.discount_limit), campaign))
+            else:
+                counter_ = ReferralCounter(code.id)
+                takes.append(Take(counter_, Decimal(1), _limit(code.usage_limit), campaign))
+            takes += [Take(key, Decimal(1), limit, campaign) for key, limit in code.redeem_keys]
+        return takes
 
     # Groups --------------------------------------------------------------------------------
 
@@ -292,7 +407,15 @@ class _Evaluation:
             if trial.triggered:
                 result.triggered += trial.triggered
             for effect in kept:
-                result.effects.append(with_allocations(effect, buckets.retake(effect.allocations)))
+                budget = self._budgets.get(effect.origin.campaign_id)
+                if budget is None:
+                    result.effects.append(
+                        with_allocations(effect, buckets.retake(effect.allocations))
+                    )
+                    continue
+                readmitted = _readmit(effect, buckets, budget)
+                if readmitted is not None:
+                    result.effects.append(readmitted)
         return result
 
     def _excluded(self, node: GroupNode, loser: Result, winner: Result) -> list[RuleFailure]:
@@ -336,26 +459,106 @@ class _Evaluation:
             return campaign.id in self.only
         return campaign.runs_at(self.context.now)
 
+    def _running(self, campaign_id: int) -> tuple[LimitConfig, ...] | None:
+        rules = self.book.campaign(campaign_id)
+        if rules is None or not self._selected(rules.campaign):
+            return None
+        return rules.campaign.limits
+
+    def _extras(
+        self, campaign: CampaignView, coupon: CodeBinding | None, referral: CodeBinding | None
+    ) -> CampaignExtras:
+        """The budget and codes of a campaign that has either."""
+        self.special = True
+        if campaign.id not in self._budgets:
+            self._budgets[campaign.id] = campaign_budget(
+                campaign.id,
+                campaign.limits,
+                self.context,
+                coupon=(coupon.id, coupon.discount_left)
+                if coupon is not None and coupon.valid and coupon.id is not None
+                else None,
+                referral_id=referral.id if referral is not None and referral.valid else None,
+            )
+        return CampaignExtras(self._budgets[campaign.id], coupon, referral)
+
     def campaign(self, rules: CampaignRules, group: GroupNode, buckets: CartBuckets) -> Result:
         campaign, ruleset = rules.campaign, rules.ruleset
         result = Result()
         if ruleset is None or not self._selected(campaign):
             return result
+        extra = None
+        coupon = self.coupon_of.get(campaign.id) if self.coupon_of else None
+        referral = self.referral_of.get(campaign.id) if self.referral_of else None
+        if campaign.limits or coupon is not None or referral is not None:
+            extra = self._extras(campaign, coupon, referral)
+        # Rejecting a code says why its campaign's rules did not fire, explained or not.
+        explain = self.explain or coupon is not None or referral is not None
         if ruleset.event_types is not None and self._event_type not in ruleset.event_types:
-            if self.explain:
+            if explain:
                 result.failures.append(self._wrong_event(campaign, ruleset, group))
+            self._codes_ran(extra, result, fired=False)
             return result
-        sink = RuleSink(self.context.application, buckets, self.book.custom_effects, campaign.type)
+        sink = RuleSink(
+            self.context.application,
+            buckets,
+            self.book.custom_effects,
+            campaign.type,
+            call=self.context,
+            extra=extra,
+        )
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
+        if coupon is not None:
+            scope["Coupon"] = coupon.scope
+        if referral is not None:
+            scope["Referral"] = referral.scope
         binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
         fired = False
         for rule, origin in zip(ruleset.rules, rules.origins(group), strict=True):
-            if self._rule(rule, origin, scope, sink, result, campaign, binding_errors):
+            if self._rule(rule, origin, scope, sink, result, campaign, binding_errors, explain):
                 fired = True
         result.effects = [e for e in sink.effects if not _empty_discount(e)]
         if fired:
             result.triggered.append(campaign)
+        if extra is not None:
+            self._dropped(extra, campaign, result)
+            self._codes_ran(extra, result, fired)
         return result
+
+    def _dropped(self, extra: CampaignExtras, campaign: CampaignView, result: Result) -> None:
+        """Effects a budget dropped: rule failures, and the reason the campaign's code is
+        rejected."""
+        for code in (extra.coupon, extra.referral):
+            if code is not None and extra.dropped and code.dropped is None:
+                code.dropped = extra.dropped[0]
+        if self.explain:
+            for origin, index, why in extra.dropped:
+                result.failures.append(
+                    RuleFailure(
+                        campaign.id, campaign.name, origin.ruleset_id, origin.rule_index,
+                        origin.rule_name, f"Effect could not be applied: {why}.", None, index,
+                        origin.evaluation_group_id, origin.evaluation_group_mode,
+                    )
+                )  # fmt: skip
+
+    def _codes_ran(self, extra: CampaignExtras | None, result: Result, fired: bool) -> None:
+        """What the campaign's rules did with its codes; failures collected only for them are
+        dropped again."""
+        if extra is None:
+            return
+        first = result.failures[0] if result.failures else None
+        for code in (extra.coupon, extra.referral):
+            if code is None:
+                continue
+            code.ran, code.fired = True, fired
+            if first is not None and code.failure is None:
+                code.failure = (
+                    Origin(first.campaign_id, first.ruleset_id, first.rule_index, first.rule_name,
+                           first.evaluation_group_id, first.evaluation_group_mode),
+                    first.condition_index, first.effect_index, first.details,
+                )  # fmt: skip
+        if not self.explain:
+            result.failures.clear()
 
     def _wrong_event(
         self, campaign: CampaignView, ruleset: CompiledRuleset, group: GroupNode
@@ -390,6 +593,7 @@ class _Evaluation:
         result: Result,
         campaign: CampaignView,
         binding_errors: dict[str, str],
+        explain: bool,
     ) -> bool:
         scope = campaign_scope
         if rule.bindings:
@@ -400,27 +604,48 @@ class _Evaluation:
             }
 
         sink.origin = origin
+        extra = sink.extra
+        if extra is not None:
+            extra.coupon_read = extra.referral_read = False
         for index, part in enumerate(rule.condition):
-            passed, details = self._check(part, scope, sink, binding_errors)
+            passed, details = self._check(part, scope, sink, binding_errors, explain)
             if not passed:
                 # Failures are only ever shown when explaining; not building them otherwise
                 # saves an object per failed rule on every call.
-                if self.explain:
+                if explain:
                     result.failures.append(
                         _failure(campaign, rule, origin, details, condition=index)
                     )
-                for effect_index, effect in enumerate(rule.failure_effects):
-                    error = _run_effect(effect, scope, sink, self.context.now)
-                    if error is not None and self.explain:
-                        result.failures.append(
-                            _failure(campaign, rule, origin, error, effect=effect_index)
-                        )
+                if rule.failure_effects:
+                    self._effects(
+                        rule.failure_effects, scope, sink, result, campaign, rule, explain
+                    )
                 return False
-        for effect_index, effect in enumerate(rule.effects):
-            error = _run_effect(effect, scope, sink, self.context.now)
-            if error is not None and self.explain:
-                result.failures.append(_failure(campaign, rule, origin, error, effect=effect_index))
+        if extra is not None:
+            _accepts(extra.coupon, extra.coupon_read, origin)
+            _accepts(extra.referral, extra.referral_read, origin)
+        self._effects(rule.effects, scope, sink, result, campaign, rule, explain)
         return True
+
+    def _effects(
+        self,
+        effects: Sequence[Any],
+        scope: dict[str, Any],
+        sink: RuleSink,
+        result: Result,
+        campaign: CampaignView,
+        rule: CompiledRule,
+        explain: bool,
+    ) -> None:
+        extra = sink.extra
+        for effect_index, effect in enumerate(effects):
+            if extra is not None:
+                extra.effect_index = effect_index
+            error = _run_effect(effect, scope, sink, self.context.now)
+            if error is not None and explain:
+                result.failures.append(
+                    _failure(campaign, rule, sink.origin, error, effect=effect_index)
+                )
 
     def _check(
         self,
@@ -428,6 +653,7 @@ class _Evaluation:
         scope: dict[str, Any],
         sink: RuleSink,
         binding_errors: dict[str, str],
+        explain: bool,
     ) -> tuple[bool, str]:
         try:
             value = part.code.evaluate(scope, context=sink, now=self.context.now)
@@ -438,7 +664,7 @@ class _Evaluation:
             return False, f"{part.text} could not be evaluated: {error.message}{cause}"
         if value is True:
             return True, ""
-        return False, self._explain(part, scope, sink) if self.explain else ""
+        return False, self._explain(part, scope, sink) if explain else ""
 
     def _explain(self, part: ConditionPart, scope: dict[str, Any], sink: RuleSink) -> str:
         if part.operator is not None and part.left is not None and part.right is not None:
@@ -454,6 +680,57 @@ class _Evaluation:
             )
             return f"{part.left_text} is {value_text(left)}; the condition needs {part.operator} {shown}"
         return f"{part.text} is false"
+
+
+def _limit(value: Decimal | int) -> Decimal | None:
+    """A code's limit as a take's guard: 0 means unlimited."""
+    return Decimal(value) if value else None
+
+
+def _triggered_by(effect: Effect, by_coupon: dict[int, int | None]) -> Effect:
+    coupon_id = by_coupon.get(effect.origin.campaign_id)
+    if coupon_id is None:
+        return effect
+    return replace(effect, origin=replace(effect.origin, triggered_by_coupon=coupon_id))
+
+
+def _readmit(effect: Effect, buckets: CartBuckets, budget: CampaignBudget) -> Effect | None:
+    """An effect found on a trial copy, applied for real: capped again at what the budget
+    has left in this state (per-item choice mixes effects of several trials)."""
+    if effect.discount > ZERO:
+        verdict = budget.cap(buckets.spent, effect.discount)
+        if isinstance(verdict, str):
+            return None
+        give, desired = verdict
+        readmitted = with_allocations(effect, buckets.retake(_up_to(effect.allocations, give)))
+        if desired is not None:
+            readmitted.props["desiredValue"] = money(desired)
+    elif effect.effect_type in COUNTED:
+        if budget.count(buckets.spent, COUNTED[effect.effect_type]) is not None:
+            return None
+        readmitted = effect
+    else:
+        readmitted = with_allocations(effect, buckets.retake(effect.allocations))
+    budget.spend(buckets.spent, readmitted.effect_type, readmitted.discount)
+    return readmitted
+
+
+def _up_to(allocations: Sequence[Allocation], amount: Decimal) -> list[Allocation]:
+    """The first allocations, the last one cut, adding up to at most `amount`."""
+    kept = []
+    for allocation in allocations:
+        if amount <= ZERO:
+            break
+        part = min(allocation.amount, amount)
+        kept.append(Allocation(allocation.key, allocation.cost, part))
+        amount -= part
+    return kept
+
+
+def _accepts(code: CodeBinding | None, read: bool, origin: Origin) -> None:
+    """A rule that fires having checked couponValid / referralValid accepts the code."""
+    if code is not None and read and code.valid and code.accepted_by is None:
+        code.accepted_by = origin
 
 
 def _bind(

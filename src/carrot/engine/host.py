@@ -11,11 +11,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from carrot.domain.coupon import MAX_USAGE_LIMIT
 from carrot.engine import effects as fx
+from carrot.engine.budgets import CampaignBudget, profile_id
 from carrot.engine.cart import CartBuckets, ItemKey
+from carrot.engine.codes import CodeBinding
 from carrot.engine.effects import Effect, Origin
 from carrot.engine.money import ZERO, round_money, split
-from carrot.engine.scope import ApplicationView
+from carrot.engine.redemption import (
+    ADD_FREE_ITEM_EFFECT,
+    CREATE_COUPON,
+    CREATE_REFERRAL,
+    CUSTOM_EFFECT,
+    RESERVE_COUPON,
+    CouponIntent,
+    ReferralIntent,
+    ReservationIntent,
+)
+from carrot.engine.scope import ApplicationView, CallContext
 from carrot.talang.errors import FunctionError
 from carrot.talang.registry import (
     STYLE_CONTEXT,
@@ -46,6 +59,23 @@ class CustomEffectView:
 
 
 @dataclass
+class CampaignExtras:
+    """What a campaign with a code or a budget adds to its sink; campaigns without either have
+    none, and pay nothing for it."""
+
+    budget: CampaignBudget | None = None
+    coupon: CodeBinding | None = None
+    referral: CodeBinding | None = None
+    coupon_read: bool = False
+    """couponValid was called by the current rule."""
+    referral_read: bool = False
+    effect_index: int = 0
+    """The index of the effect running, among its rule's effects."""
+    dropped: list[tuple[Origin, int, str]] = field(default_factory=list)
+    """(rule, effect index, why) of each effect a budget dropped."""
+
+
+@dataclass
 class RuleSink:
     """Per-evaluation state the effect functions write to."""
 
@@ -55,13 +85,19 @@ class RuleSink:
     campaign_type: str = "advanced"
     origin: Origin = _NO_ORIGIN
     effects: list[Effect] = field(default_factory=list)
+    call: CallContext | None = None
+    extra: CampaignExtras | None = None
 
     @property
     def places(self) -> int:
         return self.application.places
 
-    def record(self, effect: Effect) -> None:
+    def record(self, effect: Effect, counted: bool = True) -> None:
         self.effects.append(effect)
+        if self.extra is not None and self.extra.budget is not None:
+            self.extra.budget.spend(
+                self.buckets.spent, effect.effect_type, effect.discount, counted
+            )
 
     def amount(self, value: Decimal, argument: int) -> Decimal:
         if value < ZERO:
@@ -104,11 +140,58 @@ def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
 # Discounts ---------------------------------------------------------------------------------
 
 
+# Budgets cap a discount before it draws on the cart's buckets, at what the cart would give
+# (`desired`), so the buckets only ever lose what the effect really gives.
+
+
+def _budget(sink: RuleSink) -> CampaignBudget | None:
+    return None if sink.extra is None else sink.extra.budget
+
+
+def _capped(
+    sink: RuleSink, budget: CampaignBudget, desired: Decimal
+) -> tuple[Decimal, Decimal | None] | None:
+    """(what the discount gives, its desiredValue when capped), or None when it is dropped."""
+    if desired <= ZERO:
+        return desired, None
+    verdict = budget.cap(sink.buckets.spent, desired)
+    if isinstance(verdict, str):
+        _drop(sink, verdict)
+        return None
+    return verdict
+
+
+def _drop(sink: RuleSink, why: str) -> None:
+    extra = sink.extra
+    assert extra is not None
+    extra.dropped.append((sink.origin, extra.effect_index, why))
+
+
+def _counted(sink: RuleSink, action: str) -> bool:
+    """Whether one more effect fits the campaign's `action` budgets (dropped when not)."""
+    budget = _budget(sink)
+    if budget is None:
+        return True
+    refused = budget.count(sink.buckets.spent, action)
+    if refused is not None:
+        _drop(sink, refused)
+        return False
+    return True
+
+
 def set_discount(sink: RuleSink, name: str, value: Decimal, scope: str | None = None) -> None:
     _session_only(sink)
     chosen = _scope(scope or sink.application.default_discount_scope, SESSION_SCOPES, 3)
-    taken = sink.buckets.take_session(chosen, sink.amount(value, 2))
-    sink.record(fx.set_discount(sink.origin, name, chosen, taken))
+    amount, desired = sink.amount(value, 2), None
+    budget = _budget(sink)
+    if budget is not None:
+        room = sink.buckets.session_scope_amount(chosen)
+        capped = _capped(sink, budget, min(amount, room))
+        if capped is None:
+            return
+        amount, desired = capped
+    taken = sink.buckets.take_session(chosen, amount)
+    sink.record(fx.set_discount(sink.origin, name, chosen, taken, desired))
 
 
 def set_discount_per_item(
@@ -116,8 +199,15 @@ def set_discount_per_item(
 ) -> None:
     key = _item_key(sink, item, 2)
     chosen = _scope(scope or sink.application.default_item_scope, ITEM_SCOPES, 4)
-    taken = sink.buckets.take_item(key, chosen, sink.amount(value, 3) * _units(key, item))
-    sink.record(fx.set_discount_per_item(sink.origin, name, key, chosen, taken))
+    amount, desired = sink.amount(value, 3) * _units(key, item), None
+    budget = _budget(sink)
+    if budget is not None:
+        capped = _capped(sink, budget, min(amount, _left(sink, key, chosen)))
+        if capped is None:
+            return
+        amount, desired = capped
+    taken = sink.buckets.take_item(key, chosen, amount)
+    sink.record(fx.set_discount_per_item(sink.origin, name, key, chosen, taken, desired=desired))
 
 
 def set_discount_per_item_pro_rata(
@@ -133,12 +223,22 @@ def set_discount_per_item_pro_rata(
         if key not in keys:
             keys.append(key)
     room = [_left(sink, key, chosen) for key in keys]
-    whole = min(sink.amount(total, 3), sum(room, ZERO))
+    whole, desired = min(sink.amount(total, 3), sum(room, ZERO)), None
+    budget = _budget(sink)
+    if budget is not None:
+        capped = _capped(sink, budget, whole)
+        if capped is None:
+            return
+        whole, desired = capped
+    # One effect of the rule, spread over items: it counts once against count budgets.
+    counted = True
     for key, part in zip(keys, split(whole, room, sink.places), strict=True):
         taken = sink.buckets.take_item(key, chosen, part)
-        sink.record(
-            fx.set_discount_per_item(sink.origin, name, key, chosen, taken, pro_rata_total=whole)
+        effect = fx.set_discount_per_item(
+            sink.origin, name, key, chosen, taken, pro_rata_total=whole, desired_total=desired
         )
+        sink.record(effect, counted)
+        counted = counted and effect.discount <= ZERO
 
 
 def _left(sink: RuleSink, key: ItemKey, scope: str) -> Decimal:
@@ -149,8 +249,17 @@ def _left(sink: RuleSink, key: ItemKey, scope: str) -> Decimal:
 def set_discount_per_additional_cost(sink: RuleSink, name: str, cost: str, value: Decimal) -> None:
     _session_only(sink)
     cost_id = _cost_id(sink, cost)
-    taken = sink.buckets.take_cost(None, cost, sink.amount(value, 3))
-    sink.record(fx.set_discount_per_additional_cost(sink.origin, name, cost, cost_id, taken))
+    amount, desired = sink.amount(value, 3), None
+    budget = _budget(sink)
+    if budget is not None:
+        capped = _capped(sink, budget, min(amount, sink.buckets.session_costs.get(cost, ZERO)))
+        if capped is None:
+            return
+        amount, desired = capped
+    taken = sink.buckets.take_cost(None, cost, amount)
+    sink.record(
+        fx.set_discount_per_additional_cost(sink.origin, name, cost, cost_id, taken, desired)
+    )
 
 
 def set_discount_per_additional_cost_per_item(
@@ -158,10 +267,24 @@ def set_discount_per_additional_cost_per_item(
 ) -> None:
     key = _item_key(sink, item, 2)
     cost_id = _cost_id(sink, cost)
-    taken = sink.buckets.take_cost(key, cost, sink.amount(value, 4) * _units(key, item))
+    amount, desired = sink.amount(value, 4) * _units(key, item), None
+    budget = _budget(sink)
+    if budget is not None:
+        capped = _capped(sink, budget, min(amount, _left_cost(sink, key, cost)))
+        if capped is None:
+            return
+        amount, desired = capped
+    taken = sink.buckets.take_cost(key, cost, amount)
     sink.record(
-        fx.set_discount_per_additional_cost_per_item(sink.origin, name, key, cost, cost_id, taken)
+        fx.set_discount_per_additional_cost_per_item(
+            sink.origin, name, key, cost, cost_id, taken, desired
+        )
     )
+
+
+def _left_cost(sink: RuleSink, key: ItemKey, cost: str) -> Decimal:
+    item = sink.buckets.item(key)
+    return ZERO if item is None else item.costs.get(cost, ZERO)
 
 
 def _cost_id(sink: RuleSink, cost: str) -> int:
@@ -176,6 +299,8 @@ def _cost_id(sink: RuleSink, cost: str) -> int:
 
 def add_free_item(sink: RuleSink, sku: str, name: str) -> None:
     _session_only(sink)
+    if not _counted(sink, ADD_FREE_ITEM_EFFECT):
+        return
     sink.record(fx.add_free_item(sink.origin, sku, name))
 
 
@@ -200,6 +325,8 @@ def update_item_attribute(sink: RuleSink, item: dict[str, Any], name: str, value
 def custom_effect(sink: RuleSink, name: str, *args: Any) -> None:
     definition = _custom(sink, name, per_item=False)
     payload = _payload(definition, args)
+    if not _counted(sink, CUSTOM_EFFECT):
+        return
     sink.record(fx.custom_effect(sink.origin, definition.id, definition.name, payload))
 
 
@@ -207,7 +334,109 @@ def custom_effect_per_item(sink: RuleSink, name: str, item: dict[str, Any], *arg
     definition = _custom(sink, name, per_item=True)
     key = _item_key(sink, item, 2)
     payload = _payload(definition, args)
+    if not _counted(sink, CUSTOM_EFFECT):
+        return
     sink.record(fx.custom_effect(sink.origin, definition.id, definition.name, payload, key))
+
+
+# Coupons and referrals ---------------------------------------------------------------------
+
+
+def coupon_valid(sink: RuleSink) -> bool:
+    """Whether the campaign's coupon (the session's code for it) passed the checks before
+    rules; a rule that fires having asked accepts the coupon."""
+    extra = sink.extra
+    if extra is None or extra.coupon is None:
+        return False
+    extra.coupon_read = True
+    return extra.coupon.valid
+
+
+def referral_valid(sink: RuleSink) -> bool:
+    extra = sink.extra
+    if extra is None or extra.referral is None:
+        return False
+    extra.referral_read = True
+    return extra.referral.valid
+
+
+def _call(sink: RuleSink) -> CallContext:
+    assert sink.call is not None, "the evaluation passes its context to every sink"
+    return sink.call
+
+
+def _new_code(sink: RuleSink, kind: str) -> str:
+    codes = _call(sink).codes
+    if codes is None:
+        raise FunctionError(f"this call cannot create {kind} codes")
+    return codes(sink.origin.campaign_id, kind)
+
+
+def _count_argument(value: Decimal, argument: int, what: str) -> int:
+    if value != value.to_integral_value() or not 0 <= value <= MAX_USAGE_LIMIT:
+        raise FunctionError(f"{what} must be a whole number from 0 to {MAX_USAGE_LIMIT}", argument)
+    return int(value)
+
+
+def create_coupon(
+    sink: RuleSink,
+    usage_limit: Decimal = Decimal(1),
+    discount_limit: Decimal = ZERO,
+    start_date: datetime | None = None,
+    expiry_date: datetime | None = None,
+) -> None:
+    limit = _count_argument(usage_limit, 1, "the usage limit")
+    if discount_limit < ZERO:
+        raise FunctionError("the discount limit cannot be negative", 2)
+    if start_date is not None and expiry_date is not None and expiry_date <= start_date:
+        raise FunctionError("the expiry date must be after the start date", 4)
+    if not _counted(sink, CREATE_COUPON):
+        return
+    intent = CouponIntent(
+        sink.origin.campaign_id,
+        _new_code(sink, "coupon"),
+        profile_id(_call(sink)),
+        limit,
+        round_money(discount_limit, sink.places),
+        start_date,
+        expiry_date,
+    )
+    sink.record(fx.coupon_created(sink.origin, intent))
+
+
+def reserve_coupon(sink: RuleSink, code: str | None = None) -> None:
+    call = _call(sink)
+    profile = profile_id(call)
+    if profile is None:
+        raise FunctionError("reserveCoupon needs the session's profile")
+    campaign_id = sink.origin.campaign_id
+    found = [
+        view
+        for view in call.coupons
+        if view.coupon is not None
+        and view.coupon.campaign_id == campaign_id
+        and (code is None or view.code == code or view.coupon.value == code)
+    ]
+    if not found:
+        which = "a code of this campaign" if code is None else f"the code {code!r}"
+        raise FunctionError(f"the session does not carry {which}", 1 if code else 0)
+    view = found[0]
+    assert view.coupon is not None
+    if not _counted(sink, RESERVE_COUPON):
+        return
+    intent = ReservationIntent(campaign_id, view.coupon.id, view.coupon.value, profile)
+    sink.record(fx.reserve_coupon(sink.origin, intent, not view.reserved))
+
+
+def create_referral(sink: RuleSink, usage_limit: Decimal = Decimal(1)) -> None:
+    limit = _count_argument(usage_limit, 1, "the usage limit")
+    advocate = profile_id(_call(sink))
+    if advocate is None:
+        raise FunctionError("createReferral needs the session's profile as the advocate")
+    if not _counted(sink, CREATE_REFERRAL):
+        return
+    intent = ReferralIntent(sink.origin.campaign_id, _new_code(sink, "referral"), advocate, limit)
+    sink.record(fx.referral_created(sink.origin, intent))
 
 
 def _custom(sink: RuleSink, name: str, *, per_item: bool) -> CustomEffectView:
@@ -361,6 +590,54 @@ EFFECTS: tuple[FunctionDef, ...] = (
         "Give a per-item custom effect for one cart item.",
         '["map", [".", "Session", "CartItems"], [["Item"], ["customEffectPerItem", "engrave", [".", "Item"], "A"]]]',
     ),
+    _effect(
+        "createCoupon",
+        [
+            "() -> Null",
+            "(usageLimit: Decimal, discountLimit: Decimal) -> Null",
+            "(usageLimit: Decimal, discountLimit: Decimal, startDate: Time, expiryDate: Time) -> Null",
+        ],
+        create_coupon,
+        "Create a coupon of the campaign for the session's profile (its recipient; anyone's for anonymous sessions): usage limit (0: unlimited; default 1), discount limit (0: none), validity. The code is listed in createdCoupons and stored when the session closes.",
+        '["createCoupon", 1, 0, ["parseTime", "2026-12-01T00:00:00Z"], ["parseTime", "2026-12-31T00:00:00Z"]]',
+    ),
+    _effect(
+        "reserveCoupon",
+        ["() -> Null", "(code: String) -> Null"],
+        reserve_coupon,
+        "Reserve a coupon of the campaign that the session carries (the first, or the one named) for the session's profile; isNewReservation says whether the profile held it before. Stored at once, unless the call is dry.",
+        '["reserveCoupon"]',
+    ),
+    _effect(
+        "createReferral",
+        ["() -> Null", "(usageLimit: Decimal) -> Null"],
+        create_referral,
+        "Create a referral code of the campaign with the session's profile as advocate (usage limit default 1, 0: unlimited). Listed in createdReferrals and stored when the session closes.",
+        '["createReferral", 5]',
+    ),
+)
+
+CONDITIONS: tuple[FunctionDef, ...] = (
+    FunctionDef(
+        name="couponValid",
+        overloads=(overload("() -> Boolean", coupon_valid, style=STYLE_CONTEXT),),
+        doc="True when the session carries a code of this campaign that passed the checks before rules (running campaign, validity dates, recipient, reservation, usage and discount limits, redeemCoupon budgets). A rule that fires having checked it accepts the coupon; its campaign's effects carry triggeredByCoupon.",
+        family="conditions",
+        examples=(Example('["couponValid"]', note="accepts the coupon when the rule fires"),),
+        pure=False,
+        needs_run=True,
+        host=True,
+    ),
+    FunctionDef(
+        name="referralValid",
+        overloads=(overload("() -> Boolean", referral_valid, style=STYLE_CONTEXT),),
+        doc="True when the session's referral code belongs to this campaign and passed the checks before rules (running campaign, validity dates, not the advocate, the friend, usage limit, redeemReferral budgets). A rule that fires having checked it accepts the referral.",
+        family="conditions",
+        examples=(Example('["referralValid"]', note="accepts the referral when the rule fires"),),
+        pure=False,
+        needs_run=True,
+        host=True,
+    ),
 )
 
 EFFECT_NAMES = frozenset(function.key for function in EFFECTS)
@@ -369,4 +646,4 @@ FAILURE_EFFECT_NAMES = frozenset({"shownotification", "customeffect", "customeff
 
 def engine_registry() -> Registry:
     """Talang's core library plus carrot's effect functions."""
-    return default_registry().extend(*EFFECTS)
+    return default_registry().extend(*EFFECTS, *CONDITIONS)

@@ -10,7 +10,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from carrot.domain.coupon import Coupon
 from carrot.domain.profile import CustomerProfile
+from carrot.domain.referral import Referral
 from carrot.domain.session import CustomerSession
 from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey
 from carrot.engine.redemption import BudgetKey, CouponView, ReferralView
@@ -191,6 +193,39 @@ def _event(event: EventView | None) -> dict[str, Any]:
     return {"Type": event.type, "Attributes": dict(event.attributes)}
 
 
+def coupon_scope(coupon: Coupon) -> dict[str, Any]:
+    """What a campaign's rules read as `Coupon`: the code the session carries for it."""
+    terms = coupon.terms
+    return {
+        "Code": coupon.value,
+        "Id": coupon.id,
+        "Attributes": dict(terms.attributes),
+        "UsageLimit": terms.usage_limit,
+        "UsageCounter": coupon.usage_counter,
+        "DiscountLimit": terms.discount_limit,
+        "DiscountRemainder": coupon.discount_remainder,
+        "StartDate": terms.start_date,
+        "ExpiryDate": terms.expiry_date,
+        "RecipientIntegrationId": terms.recipient_integration_id or "",
+    }
+
+
+def referral_scope(referral: Referral) -> dict[str, Any]:
+    """What a campaign's rules read as `Referral`: the session's referral code."""
+    terms = referral.terms
+    return {
+        "Code": referral.code,
+        "Id": referral.id,
+        "Attributes": dict(terms.attributes),
+        "AdvocateProfileIntegrationId": referral.advocate_profile_integration_id,
+        "FriendProfileIntegrationId": terms.friend_profile_integration_id or "",
+        "UsageLimit": terms.usage_limit,
+        "UsageCounter": referral.usage_counter,
+        "StartDate": terms.start_date,
+        "ExpiryDate": terms.expiry_date,
+    }
+
+
 # What rules can read, documented in docs/rules.md; a test checks it against build_scope.
 PATHS: tuple[tuple[str, str, str], ...] = (
     ("Application.Id", "Decimal", "The application's id."),
@@ -236,4 +271,23 @@ PATHS: tuple[tuple[str, str, str], ...] = (
     ("Profile.Attributes.<name>", "any", "A custom profile attribute."),
     ("Event.Type", "String", "The event: talon_session_created, talon_session_updated, talon_session_closed, talon_profile_created, talon_profile_updated, talon_session_partially_returned, or a custom event type."),
     ("Event.Attributes.<name>", "any", "An attribute of a custom event."),
+    ("Coupon.Code", "String", "In a campaign the session sends a code of: that code (one per campaign; see couponValid)."),
+    ("Coupon.Id", "Decimal", "The coupon's id."),
+    ("Coupon.Attributes.<name>", "any", "A custom attribute of the coupon."),
+    ("Coupon.UsageLimit", "Decimal", "How many times it may be redeemed (0: unlimited)."),
+    ("Coupon.UsageCounter", "Decimal", "How many times it was redeemed."),
+    ("Coupon.DiscountLimit", "Decimal", "The total discount it may give (0: no limit)."),
+    ("Coupon.DiscountRemainder", "Decimal", "What it may still give; Null without a discount limit."),
+    ("Coupon.StartDate", "Time", "From when it may be redeemed, Null when not set."),
+    ("Coupon.ExpiryDate", "Time", "Until when it may be redeemed, Null when it never expires."),
+    ("Coupon.RecipientIntegrationId", "String", "The only profile that may redeem it, or empty."),
+    ("Referral.Code", "String", "In the campaign of the session's referral code: that code (see referralValid)."),
+    ("Referral.Id", "Decimal", "The referral's id."),
+    ("Referral.Attributes.<name>", "any", "A custom attribute of the referral."),
+    ("Referral.AdvocateProfileIntegrationId", "String", "The advocate who shared the code."),
+    ("Referral.FriendProfileIntegrationId", "String", "The friend it is meant for, or empty."),
+    ("Referral.UsageLimit", "Decimal", "How many times it may be redeemed (0: unlimited)."),
+    ("Referral.UsageCounter", "Decimal", "How many times it was redeemed."),
+    ("Referral.StartDate", "Time", "From when it may be redeemed, Null when not set."),
+    ("Referral.ExpiryDate", "Time", "Until when it may be redeemed, Null when it never expires."),
 )  # fmt: skip
