@@ -151,18 +151,20 @@ def _key_order(key: BudgetKey) -> tuple[int, str, str, str]:
     return (key.campaign_id, key.action, key.period_key, key.entity_key)
 
 
-def campaign_budget_counters(
-    conn: Connection, application_id: int, campaign_id: int
+def budget_counters_of(
+    conn: Connection, application_id: int, campaign_ids: Sequence[int], periods: Sequence[str]
 ) -> list[tuple[BudgetKey, Decimal]]:
-    """Every budget counter of a campaign with what it has used."""
+    """The budget counters of these campaigns in these periods, with what each has used."""
     c = tables.budget_counters.c
     rows = conn.execute(
-        sa.select(c.action, c.entity_key, c.period_key, c.counter).where(
-            c.application_id == application_id, c.campaign_id == campaign_id
+        sa.select(c.campaign_id, c.action, c.entity_key, c.period_key, c.counter).where(
+            c.application_id == application_id,
+            c.campaign_id.in_(campaign_ids),
+            c.period_key.in_(periods),
         )
     )
     return [
-        (BudgetKey(campaign_id, row.action, row.entity_key, row.period_key), row.counter)
+        (BudgetKey(row.campaign_id, row.action, row.entity_key, row.period_key), row.counter)
         for row in rows
     ]
 

@@ -17,7 +17,8 @@ from carrot.api.integration.models import (
     ResponseContent,
     storable,
 )
-from carrot.service import profiles
+from carrot.api.management.coupons import coupon_wire
+from carrot.service import profiles, reservations
 from carrot.service.keys import IntegrationCaller
 from carrot.store.db import Database
 
@@ -80,13 +81,26 @@ def update_customer_profiles_v2(
 def get_customer_inventory(
     integration_id: ProfileId,
     profile: Annotated[bool, Query()] = False,
+    coupons: Annotated[bool, Query()] = False,
     caller: IntegrationCaller = Depends(integration_caller),
     db: Database = Depends(database),
 ) -> dict[str, Any]:
+    """CustomerInventory: the profile when asked, and with `coupons=true` the coupons it is
+    the recipient of or holds a reservation of (InventoryCoupon: the coupon, its `state` and
+    the profile's `profileRedemptionCount`)."""
     found = profiles.get_profile(db, caller, integration_id)
     body: dict[str, Any] = {"coupons": [], "referrals": [], "giveaways": [], "achievements": []}
     if profile:
         body["profile"] = present.customer_profile(found)
+    if coupons:
+        body["coupons"] = [
+            {
+                **coupon_wire(held.coupon),
+                "profileRedemptionCount": held.profile_redemption_count,
+                "state": held.state,
+            }
+            for held in reservations.inventory_coupons(db, caller, integration_id)
+        ]
     return body
 
 

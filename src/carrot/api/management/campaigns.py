@@ -5,6 +5,7 @@ Campaign and CampaignCopy."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -30,6 +31,7 @@ from carrot.domain import campaign as domain
 from carrot.domain.errors import BadRequest, Problem
 from carrot.service import campaigns
 from carrot.service.attributes import parse_rfc3339
+from carrot.service.budgets import Budget, campaign_budgets
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller
 from carrot.store.db import Database
@@ -105,7 +107,8 @@ class Campaign(WireModel):
     type: str
     linked_store_ids: list[int]
     evaluation_group_id: int
-    # Filled by the budgets issue; the counters are deprecated in Talon.One and stay 0.
+    # One per LimitConfig: its limit and what the current period used. The counters below
+    # are deprecated in Talon.One and stay 0.
     budgets: list[dict[str, Any]] = Field(default_factory=list)
     coupon_redemption_count: int = 0
     referral_redemption_count: int = 0
@@ -145,7 +148,7 @@ def create_campaign(
     db: Database = Depends(database),
 ) -> Campaign:
     created = campaigns.create_campaign(db, caller, application_id, settings(body))
-    return campaign_wire(created, utcnow())
+    return _with_budgets(db, application_id, [created])[0]
 
 
 @router.get(
@@ -184,10 +187,7 @@ def list_campaigns(
     total, found = campaigns.list_campaigns(
         db, caller, application_id, query, sort=sort, page_size=page_size, skip=skip
     )
-    now = utcnow()
-    return CampaignPage(
-        total_result_size=total, data=[campaign_wire(campaign, now) for campaign in found]
-    )
+    return CampaignPage(total_result_size=total, data=_with_budgets(db, application_id, found))
 
 
 @router.get(
@@ -202,7 +202,7 @@ def get_campaign(
     db: Database = Depends(database),
 ) -> Campaign:
     found = campaigns.get_campaign(db, caller, application_id, campaign_id)
-    return campaign_wire(found, utcnow())
+    return _with_budgets(db, application_id, [found])[0]
 
 
 @router.put(
@@ -218,7 +218,7 @@ def update_campaign(
     db: Database = Depends(database),
 ) -> Campaign:
     updated = campaigns.update_campaign(db, caller, application_id, campaign_id, settings(body))
-    return campaign_wire(updated, utcnow())
+    return _with_budgets(db, application_id, [updated])[0]
 
 
 @router.delete("/applications/{applicationId}/campaigns/{campaignId}", status_code=204)
@@ -256,7 +256,8 @@ def copy_campaign(
     copies = campaigns.copy_campaign(db, caller, application_id, campaign_id, copy)
     now = utcnow()
     return CampaignPage(
-        total_result_size=len(copies), data=[campaign_wire(campaign, now) for campaign in copies]
+        total_result_size=len(copies),
+        data=[campaign_wire(campaign, now, unused_budgets(campaign)) for campaign in copies],
     )
 
 
@@ -297,7 +298,22 @@ def _document(code_settings: CodeGeneratorSettings | None) -> dict[str, Any] | N
     return None if code_settings is None else code_settings.document()
 
 
-def campaign_wire(campaign: domain.Campaign, now: datetime) -> Campaign:
+def _with_budgets(
+    db: Database, application_id: int, found: list[domain.Campaign]
+) -> list[Campaign]:
+    now = utcnow()
+    budgets = campaign_budgets(db, application_id, found, now)
+    return [campaign_wire(campaign, now, budgets.get(campaign.id, [])) for campaign in found]
+
+
+def unused_budgets(campaign: domain.Campaign) -> list[Budget]:
+    """A new campaign's budgets: nothing used yet."""
+    return [Budget(limit.action, limit.limit, Decimal(0)) for limit in campaign.limits]
+
+
+def campaign_wire(
+    campaign: domain.Campaign, now: datetime, budgets: list[Budget] | None = None
+) -> Campaign:
     return Campaign(
         id=campaign.id,
         created=timestamp(campaign.created) or "",
@@ -321,6 +337,10 @@ def campaign_wire(campaign: domain.Campaign, now: datetime) -> Campaign:
         evaluation_group_id=campaign.evaluation_group_id,
         updated=timestamp(campaign.updated) or "",
         frontend_state=campaign.frontend_state(now).value,
+        budgets=[
+            {"action": b.action, "limit": number(b.limit), "counter": number(b.counter)}
+            for b in budgets or []
+        ],
     )
 
 
