@@ -82,3 +82,39 @@ def test_successive_returns_give_back_exactly_the_line_discount(
         assert given_back <= value
     assert given_back == value
     assert effects == []
+
+
+def code_effect(effect_type: str, value: str) -> dict[str, object]:
+    return {
+        "campaignId": 3,
+        "rulesetId": 4,
+        "ruleIndex": 0,
+        "ruleName": "coupon",
+        "effectType": effect_type,
+        "props": {"value": value},
+        "triggeredByCoupon": 9,
+    }
+
+
+def test_cancel_gives_back_accepted_coupons_and_referrals() -> None:
+    effects = [
+        code_effect("acceptCoupon", "SAVE10"),
+        code_effect("rejectCoupon", "OLD"),
+        code_effect("acceptReferral", "FRIEND"),
+        code_effect("couponCreated", "NEW-1"),
+        discount("setDiscount", 10, scope="sessionTotal"),
+    ]
+    rolled = rollback_all(effects)
+    assert [(r["effectType"], r["props"]) for r in rolled] == [
+        ("rollbackCoupon", {"value": "SAVE10"}),
+        ("rollbackReferral", {"value": "FRIEND"}),
+        ("rollbackDiscount", {"name": "d", "value": 10, "scope": "sessionTotal"}),
+    ]
+    assert rolled[0]["campaignId"] == 3 and rolled[0]["ruleName"] == "coupon"
+
+
+def test_partial_return_keeps_the_coupon_redeemed() -> None:
+    effects = [code_effect("acceptCoupon", "SAVE10"), discount("setDiscountPerItem", 3, position=0)]
+    rolled, kept = rollback_returned(effects, {0: (3, 0, 1)}, 2)
+    assert [r["effectType"] for r in rolled] == ["rollbackDiscount"]
+    assert kept[0]["effectType"] == "acceptCoupon"

@@ -37,11 +37,28 @@ def _rollback_discount(effect: WireEffect, value: Decimal) -> WireEffect:
     return {**envelope, "effectType": "rollbackDiscount", "props": rolled}
 
 
-# Only discounts are given back. Notifications, free items, custom effects and attribute
-# updates stay as they were, as in Talon.One.
+def _rollback_code(kind: str) -> Callable[[WireEffect], WireEffect | None]:
+    """An accepted coupon or referral is redeemed no more: rollbackCoupon / rollbackReferral."""
+
+    def undo(effect: WireEffect) -> WireEffect:
+        envelope = {k: v for k, v in effect.items() if k not in ("effectType", "props")}
+        return {**envelope, "effectType": kind, "props": {"value": effect["props"]["value"]}}
+
+    return undo
+
+
+def _rollback_stored_discount(effect: WireEffect) -> WireEffect | None:
+    value = Decimal(str(effect["props"]["value"]))
+    return _rollback_discount(effect, value) if value > ZERO else None
+
+
+# Discounts and redemptions are given back. Notifications, free items, custom effects,
+# attribute updates and created or reserved coupons and referrals stay as they were, as in
+# Talon.One.
 ROLLBACKS: dict[str, Callable[[WireEffect], WireEffect | None]] = {
-    kind: (lambda effect: _rollback_discount(effect, Decimal(str(effect["props"]["value"]))))
-    for kind in DISCOUNT_TYPES
+    **{kind: _rollback_stored_discount for kind in DISCOUNT_TYPES},
+    "acceptCoupon": _rollback_code("rollbackCoupon"),
+    "acceptReferral": _rollback_code("rollbackReferral"),
 }
 
 
@@ -50,7 +67,7 @@ def rollback_all(effects: list[WireEffect]) -> list[WireEffect]:
     rolled = []
     for effect in effects:
         undo = ROLLBACKS.get(effect["effectType"])
-        if undo is not None and Decimal(str(effect["props"]["value"])) > ZERO:
+        if undo is not None:
             result = undo(effect)
             if result is not None:
                 rolled.append(result)
