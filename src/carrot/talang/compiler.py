@@ -32,7 +32,7 @@ from carrot.talang.checker import (
     Seq,
     TemplateNode,
 )
-from carrot.talang.code import Code, constant
+from carrot.talang.code import Code, Evaluate, constant
 from carrot.talang.errors import (
     FunctionError,
     StepLimitError,
@@ -137,10 +137,10 @@ class Compiler:
             self.argument(arg, form, recover_inside)
             for arg, form in zip(node.args, node.forms, strict=True)
         ]
-        fn = self.specialised(node, args) or self.generic(node, args)
+        code = self.specialised(node, args) or Code(self.generic(node, args))
         if self.foldable(node, args):
-            return self.fold(node, fn, recovering)
-        return Code(fn)
+            return self.fold(node, code.fn, recovering)
+        return code
 
     def argument(self, arg: Any, form: str, recovering: bool) -> Any:
         if form == BLOCK:
@@ -212,17 +212,18 @@ class Compiler:
 
     # ---- specialisations -----------------------------------------------------------
 
-    def specialised(self, node: Call, args: list[Any]) -> Thunk | None:
+    def specialised(self, node: Call, args: list[Any]) -> Code | None:
         key = node.function.key
         if key == "." and all(isinstance(a, Code) and a.const for a in args):
             keys = [_key_text(a.value) for a in args]
             if all(k is not None for k in keys):
                 fixed = [k for k in keys if k is not None]
                 if self.item_var is not None and fixed[0] == self.item_var:
-                    return item_reader(fixed, node.path)
-                return path_reader(fixed, node.path)
+                    return Code(item_reader(fixed, node.path))
+                return Code(path_reader(fixed, node.path))
         if key in ("and", "or") and all(isinstance(a, _Lazy) for a in args):
-            return logic(node, [a.code for a in args])
+            fn = logic(node, [a.code for a in args])
+            return None if fn is None else Code(fn)
         if len(node.candidates) != 1 or len(args) != 2 or node.function.host:
             return None
         if not all(isinstance(a, Code) for a in args):
@@ -232,7 +233,7 @@ class Compiler:
         if key in ORDERINGS:
             return ordering(node, ORDERINGS[key], left, right, left_read)
         if key in ARITHMETIC and node.candidates[0].returns == DECIMAL:
-            return arithmetic(node, ARITHMETIC[key], left, right, left_read, right_read)
+            return Code(arithmetic(node, ARITHMETIC[key], left, right, left_read, right_read))
         if key in ("=", "!="):
             return equality(node, key == "=", left, right, left_read)
         return None
@@ -277,20 +278,29 @@ def _key_text(value: Any) -> str | None:
 
 
 class Compiled:
-    """An expression compiled once, ready to evaluate many times (thread-safe)."""
+    """An expression compiled once, ready to evaluate many times (thread-safe).
+
+    `evaluate(scope, context=None, now=None, max_steps=None)` evaluates it with `scope` as
+    the bindings and returns a plain Python value. `context` is handed to host functions
+    declared with `takes_context`; `now` is the clock of the time functions (default: the
+    time of the call); `max_steps` replaces the step budget of the limits and then applies
+    to the evaluation as a whole.
+    """
 
     __slots__ = (
         "_convert",
-        "_direct",
         "_fn",
         "_plain",
         "_sub_codes",
         "_templates",
+        "evaluate",
         "expr",
         "limits",
         "node",
         "registry",
     )
+
+    evaluate: Evaluate
 
     def __init__(self, expr: Any, node: Node, code: Code, registry: Registry, limits: Limits):
         self.expr = expr
@@ -300,36 +310,31 @@ class Compiled:
         self._fn = code.fn
         self._plain = not node.needs_run and not node.writes
         self._convert = bool(node.kinds & ~(_SCALARS | NULL))
-        # Expressions that need no per-run state and give a single value evaluate straight
-        # on the host's scope: the common condition costs one closure call.
-        self._direct = code.fn if self._plain and not self._convert else None
         self._templates: dict[tuple[str, int], tuple[Code, int]] = {}
         self._sub_codes: dict[int, Code] = {}
+        # Expressions that need no per-run state and give a single value evaluate straight
+        # on the host's scope; an instance attribute, not a method, so that the closure of
+        # a shape can itself be `evaluate` (see code.Entry).
+        if not self._plain or self._convert:
+            self.evaluate = self._evaluate
+        elif code.entry is not None:
+            self.evaluate = code.entry(self._evaluate)
+        else:
+            self.evaluate = _direct_entry(code.fn, self._evaluate)
 
     @property
     def result_kinds(self) -> int:
         """The kinds the expression can give (bit flags of carrot.talang.types)."""
         return self.node.kinds
 
-    def evaluate(
+    def _evaluate(
         self,
         scope: Mapping[str, Any] | None = None,
         context: Any = None,
         now: datetime | None = None,
         max_steps: int | None = None,
     ) -> Any:
-        """Evaluate with `scope` as the bindings. Returns a plain Python value.
-
-        `context` is handed to host functions declared with `takes_context`; `now` is the
-        clock of the time functions (default: the time of the call); `max_steps` replaces
-        the step budget of the limits and then applies to the evaluation as a whole.
-        """
-        # Pass the options by keyword; they are not keyword-only because that costs the
-        # commonest call, evaluate(scope), a sixth of its time.
-        if max_steps is None and type(scope) is dict:
-            direct = self._direct
-            if direct is not None:
-                return direct(scope)
+        """`evaluate` for any expression and any arguments (see the class)."""
         if self._plain and max_steps is None and type(scope) is dict:
             result = self._fn(scope)
         else:
@@ -382,6 +387,21 @@ class Compiled:
             self._templates[key] = entry
         code, size = entry
         return run_expansion(run, frame, code.fn, base, name, size)
+
+
+def _direct_entry(fn: Thunk, outside: Evaluate) -> Evaluate:
+    """`evaluate` of a plain expression whose root has no entry of its own."""
+
+    # Pass the options by keyword; they are not keyword-only because that costs the
+    # commonest call, evaluate(scope), a sixth of its time.
+    def evaluate(
+        scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
+    ) -> Any:
+        if max_steps is None and type(scope) is dict:
+            return fn(scope)
+        return outside(scope, context, now, max_steps)
+
+    return evaluate
 
 
 def expansion_code(

@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, getcontext, setcontext
 from typing import Any
 
 from carrot.talang.builtins.compare import same
@@ -22,7 +22,7 @@ from carrot.talang.builtins.lists import predicate_error
 from carrot.talang.builtins.math import block_number_error
 from carrot.talang.calls import arithmetic_error
 from carrot.talang.checker import BlockNode, Call, Const, Node, Seq
-from carrot.talang.code import UNUSUAL, Code, mismatch
+from carrot.talang.code import UNUSUAL, Code, Evaluate, mismatch, unreachable, with_entry
 from carrot.talang.errors import FunctionError, TalangRuntimeError
 from carrot.talang.registry import STYLE_VALUES
 from carrot.talang.runtime import RUN, BlockArg, Frame, Thunk, charge_loop, lookup
@@ -221,7 +221,7 @@ def ordering(
     left: Code,
     right: Code,
     read: DirectRead | None,
-) -> Thunk:
+) -> Code:
     params = node.params[0]
     left_node, right_node = node.args
     assert isinstance(left_node, Node) and isinstance(right_node, Node)
@@ -243,7 +243,7 @@ def ordering(
             raise arithmetic_error(name, error, path) from None
 
     if not right.const or left_type is None or read is None:
-        return ordering
+        return Code(ordering)
     return _against_constant(read, compare, right.value, left_type, ordering)
 
 
@@ -253,7 +253,7 @@ def _against_constant(
     bound: Any,
     expected: type,
     general: Thunk,
-) -> Thunk:
+) -> Code:
     """`(> (. Session Total) 100)`, `(= (. Item Category) "shoes")`: the path read inline
     and compared with the constant when it holds a value of the expected type; anything
     else goes to the general closure."""
@@ -269,18 +269,25 @@ def _against_constant(
                 pass
             return general(item)
 
-        return item_against_constant
+        return Code(item_against_constant)
 
-    def path_against_constant(frame: Frame) -> Any:
-        try:
-            value = frame[first][last]
-            if type(value) is expected:
-                return compare(value, bound)
-        except UNUSUAL:
-            pass
-        return general(frame)
+    def entry(outside: Evaluate) -> Evaluate:
+        def path_against_constant(
+            scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
+        ) -> Any:
+            if max_steps is None and type(scope) is dict:
+                try:
+                    value = scope[first][last]
+                    if type(value) is expected:
+                        return compare(value, bound)
+                except UNUSUAL:
+                    pass
+                return general(scope)
+            return outside(scope, context, now, max_steps)
 
-    return path_against_constant
+        return path_against_constant
+
+    return with_entry(entry)
 
 
 def arithmetic(
@@ -342,7 +349,7 @@ def arithmetic(
     return path_arithmetic
 
 
-def equality(node: Call, positive: bool, left: Code, right: Code, read: DirectRead | None) -> Thunk:
+def equality(node: Call, positive: bool, left: Code, right: Code, read: DirectRead | None) -> Code:
     left_fn, right_fn = left.fn, right.fn
     left_node, right_node = node.args
     assert isinstance(left_node, Node) and isinstance(right_node, Node)
@@ -359,7 +366,7 @@ def equality(node: Call, positive: bool, left: Code, right: Code, read: DirectRe
             raise error.at(node.path) from None
 
     if not (right.const and type(right.value) is str and read is not None):
-        return equality
+        return Code(equality)
     compare = operator.eq if positive else operator.ne
     return _against_constant(read, compare, right.value, str, equality)
 
@@ -442,7 +449,7 @@ def _item_number(body: Node, var: str) -> _ItemNumber | None:
 
 def fast_loop(
     compile_node: Callable[[Node], Code], max_steps: int, node: Call, args: list[Any]
-) -> Thunk | None:
+) -> Code | None:
     """A single loop for `filter`/`exists`/`every`/`sum` over a simple item block, or None."""
     key = node.function.key
     if key not in ("filter", "exists", "every", "sum") or len(args) != 2:
@@ -459,7 +466,7 @@ def fast_loop(
             return None
         summing = _summing_loop(source, number)
         fused = _filtered_sum(compile_node, max_steps, node, list_node, number, summing)
-        return fused or summing
+        return fused or Code(summing)
     test = _item_test(block_node.body, block.var)
     return None if test is None else _testing_loop(source, key, test)
 
@@ -471,9 +478,9 @@ def _filtered_sum(
     list_node: Any,
     number: _ItemNumber,
     unfused: Thunk,
-) -> Thunk | None:
-    """`(sum (filter LIST i (= (. i Field) "text")) i (* (. i A) (. i B)))` in one pass,
-    the way the total of a category is written. The pass runs only while every item is
+) -> Code | None:
+    """`(sum (filter LIST i (= (. i Field) "text")) i (* (. i A) (. i B)))` without a call
+    per item, the way the total of a category is written. It runs only while every item is
     ordinary; at the first that is not, the unfused filter and sum run instead, so errors
     and their order are theirs. The steps of both loops are charged as they would be."""
     if not (isinstance(list_node, Call) and list_node.function.key == "filter"):
@@ -488,43 +495,106 @@ def _filtered_sum(
         return None
     read = _list_reader(inner_list, compile_node(inner_list).fn)
     field, constant, positive = test.key, test.constant, test.compare is operator.eq
-    left, right, combine = number.left, number.right, number.combine
+    left, right = number.left, number.right
+    assert right is not None
+    operate = _OPERATORS[number.combine]
     filter_cost, sum_cost = inner_block.body.size, node.args[1]
     assert isinstance(sum_cost, BlockNode)
     each, limit = sum_cost.body.size, max_steps
     filter_path, sum_path = list_node.path, node.path
-    add = DECIMAL_CONTEXT.add
 
-    def filtered_sum(frame: Frame) -> Any:
-        values = read(frame)
-        if type(values) is not list:
-            return unfused(frame)
-        total, count = _ZERO, 0
-        try:
+    def entry(outside: Evaluate) -> Evaluate:
+        def filtered_sum(
+            scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
+        ) -> Any:
+            if max_steps is not None or type(scope) is not dict:
+                return outside(scope, context, now, max_steps)
+            values = read(scope)
+            if type(values) is not list:
+                return unfused(scope)
+            kept = _matching(values, field, constant, positive)
+            if kept is None:
+                return unfused(scope)
+            total = _total_of(kept, left, right, operate)
+            if total is None:
+                return unfused(scope)
+            filtered, summed = len(values) * filter_cost, len(kept) * each
+            if filtered > limit or summed > limit or RUN in scope:
+                _charge(scope, filtered, limit, filter_path)
+                _charge(scope, summed, limit, sum_path)
+            return total
+
+        return filtered_sum
+
+    return with_entry(entry)
+
+
+# Talang's arithmetic as Python's operators, for loops that run in Talang's decimal context.
+_OPERATORS: dict[Callable[[Any, Any], Any], Callable[[Any, Any], Any]] = {
+    ARITHMETIC["+"]: operator.add,
+    ARITHMETIC["-"]: operator.sub,
+    ARITHMETIC["*"]: operator.mul,
+}
+
+
+def _matching(values: list[Any], field: str, text: str, positive: bool) -> list[Any] | None:
+    """The items whose `field` is (or with `positive` false, is not) `text`, or None if an
+    item has no such field or a field that is not exactly a str."""
+    kept: list[Any] = []
+    keep = kept.append
+    try:
+        # Two loops, so that each compares with a plain `==` or `!=` (the fastest test).
+        if positive:
             for value in values:
                 found = value[field]
-                if found.__class__ is not str:
-                    return unfused(frame)
-                if (found == constant) is positive:
-                    a, b = value[left], value[right]
-                    # The context refuses anything but Decimals and ints (TypeError);
-                    # Booleans, which Python counts as ints, are turned away here.
-                    if a is True or a is False or b is True or b is False:
-                        return unfused(frame)
-                    total = add(total, combine(a, b))
-                    count += 1
-        except UNUSUAL:
-            return unfused(frame)
-        if not total.is_finite():  # a NaN or an infinity came in: let the builtins say so
-            return unfused(frame)
-        for amount, path in ((len(values) * filter_cost, filter_path), (count * each, sum_path)):
-            try:
-                charge_loop(frame, amount, limit)
-            except FunctionError as error:
-                raise error.at(path) from None
-        return total
+                if type(found) is not str:
+                    return None
+                if found == text:
+                    keep(value)
+        else:
+            for value in values:
+                found = value[field]
+                if type(found) is not str:
+                    return None
+                if found != text:
+                    keep(value)
+    except UNUSUAL:
+        return None
+    return kept
 
-    return filtered_sum
+
+def _total_of(
+    items: list[Any], left: str, right: str, operate: Callable[[Any, Any], Any]
+) -> Decimal | None:
+    """The sum of `operate(item[left], item[right])` over Maps of two numbers, in Talang's
+    decimal context as the builtins compute it; None if an item is anything else or a
+    number is not finite.
+
+    The context is made the current one for the loop, since Decimal's operators are much
+    cheaper calls than the context's methods; nothing else runs meanwhile (exact dicts,
+    Decimals and ints only), and the caller's context is back before anything else runs."""
+    total = _ZERO
+    saved = getcontext()
+    setcontext(DECIMAL_CONTEXT)
+    try:
+        for item in items:
+            if type(item) is not dict:
+                return None
+            a, b = item[left], item[right]
+            kind_a, kind_b = type(a), type(b)
+            if kind_a is Decimal:
+                if kind_b is not int and kind_b is not Decimal:
+                    return None
+            elif kind_a is int and (kind_b is Decimal or kind_b is int):
+                a = Decimal(a)  # exact; an int with an int would not round as Decimals do
+            else:
+                return None
+            total = total + operate(a, b)
+    except UNUSUAL:
+        return None
+    finally:
+        setcontext(saved)
+    return total if total.is_finite() else None
 
 
 def _list_reader(node: Any, fallback: Thunk) -> Thunk:
@@ -564,11 +634,16 @@ class _Source:
             raise mismatch(self.node, [values, None])
         amount = len(values) * self.cost
         if amount > self.limit or RUN in frame:
-            try:
-                charge_loop(frame, amount, self.limit)
-            except FunctionError as error:
-                raise error.at(self.path) from None
+            _charge(frame, amount, self.limit, self.path)
         return values
+
+
+def _charge(frame: Frame, amount: int, limit: int, path: str) -> None:
+    """`charge_loop`, failing at the loop's path."""
+    try:
+        charge_loop(frame, amount, limit)
+    except FunctionError as error:
+        raise error.at(path) from None
 
 
 def _is_number(value: Any) -> bool:
@@ -576,7 +651,7 @@ def _is_number(value: Any) -> bool:
     return kind is int or (kind is Decimal and bool(value.is_finite()))
 
 
-def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
+def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Code:
     field, compare, constant, numeric = test.key, test.compare, test.constant, test.numeric
     apply, path, name = source.block.body, source.path, source.node.function.name
 
@@ -624,7 +699,7 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
                         keep(item)
             return kept
 
-        return filtering_text
+        return Code(filtering_text)
 
     if key == "filter":
 
@@ -641,7 +716,7 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
                         kept.append(item)
             return kept
 
-        return filtering
+        return Code(filtering)
 
     wanted = key == "exists"
 
@@ -656,7 +731,7 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
     if field is None and not numeric:
         return _membership(source, search, wanted, compare is operator.eq, constant)
     if numeric:
-        return lambda frame: search(source.values(frame))
+        return Code(lambda frame: search(source.values(frame)))
     # A field against a String (`(exists Items i (= (. i SKU) "…"))`), written out like
     # `filtering_text` above.
     positive = compare is operator.eq
@@ -672,7 +747,7 @@ def _testing_loop(source: _Source, key: str, test: _ItemTest) -> Thunk:
                 return wanted
         return not wanted
 
-    return searching_text
+    return Code(searching_text)
 
 
 def _membership(
@@ -681,7 +756,7 @@ def _membership(
     wanted: bool,
     positive: bool,
     constant: str,
-) -> Thunk:
+) -> Code:
     """`(exists LIST c (= (. c) "CODE"))`, the commonest condition of all, and its kin with
     `every` or `!=`. Between two Strings Talang's `=` is Python's, so while the items are
     Strings (exactly str: a subclass may read as other text) they are compared on the spot;
@@ -693,30 +768,40 @@ def _membership(
     most = source.limit // source.cost  # a list this long or shorter needs no budget
     hit = positive == wanted  # the comparison result that decides
 
-    def membership(frame: Frame) -> bool:
-        # The list read inline, and a list short enough needs no budget (see _Source).
-        try:
-            values = frame[first][last] if first is not None and RUN not in frame else None
-        except UNUSUAL:
-            values = None
-        if type(values) is not list or len(values) > most:
-            values = source.values(frame)
-        # Two loops, so that each compares with a plain `==` or `!=` (the fastest test).
-        if hit:
-            for value in values:
-                if type(value) is not str:
-                    return search(values)
-                if value == constant:
-                    return wanted
-        else:
-            for value in values:
-                if type(value) is not str:
-                    return search(values)
-                if value != constant:
-                    return wanted
-        return not wanted
+    def entry(outside: Evaluate) -> Evaluate:
+        # Only a nested closure can be handed a frame with a budget shared by the evaluation.
+        nested = outside is unreachable
 
-    return membership
+        def membership(
+            scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
+        ) -> Any:
+            if max_steps is not None or type(scope) is not dict:
+                return outside(scope, context, now, max_steps)
+            # The list read inline, and a list short enough needs no budget (see _Source).
+            try:
+                values = scope[first][last] if first is not None else None
+            except UNUSUAL:
+                values = None
+            if type(values) is not list or len(values) > most or (nested and RUN in scope):
+                values = source.values(scope)
+            # Two loops, so that each compares with a plain `==` or `!=` (the fastest test).
+            if hit:
+                for value in values:
+                    if type(value) is not str:
+                        return search(values)
+                    if value == constant:
+                        return wanted
+            else:
+                for value in values:
+                    if type(value) is not str:
+                        return search(values)
+                    if value != constant:
+                        return wanted
+            return not wanted
+
+        return membership
+
+    return with_entry(entry)
 
 
 def _summing_loop(source: _Source, number: _ItemNumber) -> Thunk:
