@@ -74,6 +74,13 @@ def close(integration: Api, session_id: str, **fields: Any) -> dict[str, Any]:
     return session(integration, session_id, state="closed", **fields)
 
 
+def cancel(integration: Api, session_id: str) -> dict[str, Any]:
+    response = put_session(integration, session_id, state="cancelled")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def effects_of(body: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [effect for effect in body["effects"] if effect["effectType"] == kind]
 
