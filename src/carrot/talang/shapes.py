@@ -251,19 +251,21 @@ def _against_constant(
     read: DirectRead,
     compare: Callable[[Any, Any], bool],
     bound: Any,
-    expected: type,
+    expected: type[Any],
     general: Thunk,
 ) -> Code:
     """`(> (. Session Total) 100)`, `(= (. Item Category) "shoes")`: the path read inline
-    and compared with the constant when it holds a value of the expected type; anything
-    else goes to the general closure."""
+    and compared with the constant when it holds a value of the expected type (a finite
+    one: Python orders infinities, Talang refuses them); anything else goes to the general
+    closure."""
     first, last = read
+    numeric = expected is Decimal
     if first is None:
 
         def item_against_constant(item: Any) -> Any:
             try:
-                value = item[last]
-                if type(value) is expected:
+                value: Any = item[last]
+                if type(value) is expected and (not numeric or value.is_finite()):
                     return compare(value, bound)
             except UNUSUAL:
                 pass
@@ -277,9 +279,12 @@ def _against_constant(
         ) -> Any:
             if max_steps is None and type(scope) is dict:
                 try:
-                    value = scope[first][last]
-                    if type(value) is expected:
-                        return compare(value, bound)
+                    outer = scope[first]
+                    # Only a plain dict: a subclass may answer `[]` otherwise than `get`.
+                    if type(outer) is dict:
+                        value: Any = outer[last]
+                        if type(value) is expected and (not numeric or value.is_finite()):
+                            return compare(value, bound)
                 except UNUSUAL:
                     pass
                 return general(scope)
@@ -606,7 +611,8 @@ def _list_reader(node: Any, fallback: Thunk) -> Thunk:
 
     def read_list(frame: Frame) -> Any:
         try:
-            values = frame[first][last]
+            outer = frame[first]
+            values = outer[last] if type(outer) is dict else None
             if type(values) is list:
                 return values
         except UNUSUAL:
@@ -779,7 +785,8 @@ def _membership(
                 return outside(scope, context, now, max_steps)
             # The list read inline, and a list short enough needs no budget (see _Source).
             try:
-                values = scope[first][last] if first is not None else None
+                outer = scope[first] if first is not None else None
+                values = outer[last] if type(outer) is dict else None
             except UNUSUAL:
                 values = None
             if type(values) is not list or len(values) > most or (nested and RUN in scope):
