@@ -349,3 +349,24 @@ def test_discounts_never_exceed_what_budgets_have_left_and_add_up_exactly(
 def limit_keys_for(config: LimitConfig) -> BudgetKey:
     [key] = limit_keys(1, config, CallContext(app(), NOW, session()))
     return key
+
+
+ONE_OFF_FIRST = ["setDiscountPerItem", "one", [".", "Session", "CartItems", 0], 1]
+
+
+def test_per_item_choice_keeps_the_budget_of_the_chosen_discounts() -> None:
+    each = ["map", [".", "Session", "CartItems"],
+            [["Item"], ["setDiscountPerItem", "three", [".", "Item"], 3]]]  # fmt: skip
+    the_book = book(
+        group(
+            2,
+            campaign(1, rule("capped", None, each), limits=(money_limit("5"),)),
+            campaign(2, rule("one", None, ONE_OFF_FIRST)),
+            mode="highestDiscount",
+            scope="cartItem",
+        )
+    )
+    cart = session(item("a", "20"), item("b", "20"))
+    outcome = call(the_book, cart, application=app(partial_discounts=True))
+    assert [(e.origin.campaign_id, e.props["value"]) for e in outcome.effects] == [(1, 3), (1, 2)]
+    assert outcome.takes == [Take(CAMPAIGN_WIDE, Decimal(5), Decimal(5), 1)]

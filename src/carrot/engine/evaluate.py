@@ -237,7 +237,7 @@ def evaluate(
     run = _Evaluation(context, book, only, explain)
     buckets = cart_buckets(context)
     result = run.group(book.root, buckets)
-    if not run.special and not any(effect.intent is not None for effect in result.effects):
+    if not run.special:
         return Outcome(result.effects, result.triggered, result.failures)
     return run.finish(result, buckets)
 
@@ -263,7 +263,7 @@ class _Evaluation:
         if context.referral is not None:
             self.referrals, self.referral_of = check_referral(context, self._running)
         self.special = bool(self.coupons or self.referrals)
-        """Codes or budgets are in play: the outcome needs `finish`."""
+        """Codes, budgets or created codes are in play: the outcome needs `finish`."""
 
     # Codes, budgets and intents ------------------------------------------------------------
 
@@ -490,7 +490,7 @@ class _Evaluation:
         extra = None
         coupon = self.coupon_of.get(campaign.id) if self.coupon_of else None
         referral = self.referral_of.get(campaign.id) if self.referral_of else None
-        if campaign.limits or coupon is not None or referral is not None:
+        if campaign.limits or coupon is not None or referral is not None or ruleset.creates:
             extra = self._extras(campaign, coupon, referral)
         # Rejecting a code says why its campaign's rules did not fire, explained or not.
         explain = self.explain or coupon is not None or referral is not None
@@ -504,8 +504,8 @@ class _Evaluation:
             buckets,
             self.book.custom_effects,
             campaign.type,
-            call=self.context,
-            extra=extra,
+            self.context,
+            extra,
         )
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
         if coupon is not None:

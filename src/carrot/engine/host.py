@@ -83,10 +83,10 @@ class RuleSink:
     buckets: CartBuckets
     custom_effects: dict[str, CustomEffectView]
     campaign_type: str = "advanced"
-    origin: Origin = _NO_ORIGIN
-    effects: list[Effect] = field(default_factory=list)
     call: CallContext | None = None
     extra: CampaignExtras | None = None
+    origin: Origin = _NO_ORIGIN
+    effects: list[Effect] = field(default_factory=list)
 
     @property
     def places(self) -> int:
@@ -145,7 +145,8 @@ def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
 
 
 def _budget(sink: RuleSink) -> CampaignBudget | None:
-    return None if sink.extra is None else sink.extra.budget
+    extra = sink.extra
+    return None if extra is None else extra.budget
 
 
 def _capped(
@@ -183,7 +184,7 @@ def set_discount(sink: RuleSink, name: str, value: Decimal, scope: str | None = 
     _session_only(sink)
     chosen = _scope(scope or sink.application.default_discount_scope, SESSION_SCOPES, 3)
     amount, desired = sink.amount(value, 2), None
-    budget = _budget(sink)
+    budget = None if sink.extra is None else sink.extra.budget
     if budget is not None:
         room = sink.buckets.session_scope_amount(chosen)
         capped = _capped(sink, budget, min(amount, room))
@@ -200,7 +201,7 @@ def set_discount_per_item(
     key = _item_key(sink, item, 2)
     chosen = _scope(scope or sink.application.default_item_scope, ITEM_SCOPES, 4)
     amount, desired = sink.amount(value, 3) * _units(key, item), None
-    budget = _budget(sink)
+    budget = None if sink.extra is None else sink.extra.budget
     if budget is not None:
         capped = _capped(sink, budget, min(amount, _left(sink, key, chosen)))
         if capped is None:
@@ -511,7 +512,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(name: String, value: Decimal, scope: String) -> Null",
         ],
         set_discount,
-        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope.",
+        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope, then at what the campaign's setDiscount budgets (and its coupon's discount limit) have left: with partial discounts the effect gives what is left and says desiredValue, without them it is dropped.",
         '["setDiscount", "10% off", ["*", [".", "Session", "Total"], 0.1]]',
     ),
     _effect(
@@ -521,7 +522,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(name: String, item: Map, value: Decimal, scope: String) -> Null",
         ],
         set_discount_per_item,
-        "Discount one cart item (one unit when cart items are flattened): scope price, additionalCosts or itemTotal. Capped at what is left of the item.",
+        "Discount one cart item (one unit when cart items are flattened): scope price, additionalCosts or itemTotal. Capped at what is left of the item and, like setDiscount, at the campaign's budgets.",
         '["map", [".", "Session", "CartItems"], [["Item"], ["setDiscountPerItem", "5 off", [".", "Item"], 5]]]',
     ),
     _effect(
@@ -531,7 +532,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(name: String, items: List, total: Decimal, scope: String) -> Null",
         ],
         set_discount_per_item_pro_rata,
-        "Spread one discount over the listed cart items in proportion to their value; the parts add up to the whole to the cent.",
+        "Spread one discount over the listed cart items in proportion to their value; the parts add up to the whole to the cent. Budgets cap the whole (desiredTotalDiscount); it counts as one effect.",
         '["setDiscountPerItemProRata", "10 off kitchen", [".", "KitchenItems"], 10]',
     ),
     _effect(

@@ -63,6 +63,8 @@ class CompiledRuleset:
     event_types: frozenset[str] | None = None
     """When every rule requires `Event.Type` to equal a literal, those types: the campaign
     cannot fire for any other call, so the engine skips it without evaluating anything."""
+    creates: bool = False
+    """Some effect creates or reserves codes: the outcome lists what the service must store."""
 
 
 class RulesetInvalid(Exception):
@@ -94,7 +96,19 @@ def compile_ruleset(
     if errors:
         raise RulesetInvalid(errors)
     return CompiledRuleset(
-        ruleset_id, compiled_bindings, tuple(compiled_rules), _event_guard(rules)
+        ruleset_id, compiled_bindings, tuple(compiled_rules), _event_guard(rules), _creates(rules)
+    )
+
+
+CREATING_EFFECTS = frozenset({"createcoupon", "reservecoupon", "createreferral"})
+
+
+def _creates(rules: Sequence[dict[str, Any]]) -> bool:
+    return any(
+        name.lower() in CREATING_EFFECTS
+        for rule in rules
+        for effect in rule.get("effects") or []
+        for name, _ in _calls(effect, "")
     )
 
 
