@@ -272,19 +272,12 @@ def set_discount(name: str, value: Any) -> list[Any]:
 
 
 def per_item_discount(name: str, per_unit: Any) -> list[Any]:
-    """`per_unit` off each unit of every cart item line."""
+    """`per_unit` off each unit of every cart item line (the engine multiplies a line's
+    discount by its quantity)."""
     return [
         "map",
         [".", "Session", "CartItems"],
-        [
-            ["Item"],
-            [
-                "setDiscountPerItem",
-                name,
-                [".", "Item"],
-                ["*", per_unit, [".", "Item", "Quantity"]],
-            ],
-        ],
+        [["Item"], ["setDiscountPerItem", name, [".", "Item"], per_unit]],
     ]
 
 

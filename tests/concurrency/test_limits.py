@@ -246,6 +246,81 @@ def test_a_per_profile_limit_of_1_holds_over_20_parallel_sessions_of_one_profile
     ledgers_agree(database_url)
 
 
+# A gift card -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-discount", "per-item-discounts"])
+def test_a_gift_card_never_gives_more_than_its_discount_limit_under_concurrent_closes(
+    live_server: LiveServer, database_url: str, split: bool
+) -> None:
+    """A coupon with discountLimit 25 and 10 off per session. One session discount: two
+    sessions get 10, one gets the last 5 (desiredValue 10), every other close is rejected and
+    gets nothing. Split over two items (5 + 5): whatever the engine does with the last 5, what
+    the answers give is what the card counts, never more than 25, and a rejected card gives
+    nothing."""
+    sessions = 20
+    promotions = Promotions(live_server)
+    effect = per_item_discount("gift card", 5) if split else set_discount("gift card", 10)
+    campaign = promotions.campaign(
+        "gift card", [rule("gift card", COUPON_VALID, effect)], features=["coupons"]
+    )
+    code = promotions.coupons(campaign, 1, usageLimit=0, discountLimit=25)[0]["value"]
+    items = cart(("book", 40, 1), ("pen", 40, 1)) if split else cart(("book", 40, 1))
+
+    with round_robin(live_server) as clients:
+        opened = at_once(
+            sessions,
+            lambda i: put_session(
+                clients[i],
+                f"gift-{i}",
+                profileId=f"giftee-{i}",
+                couponCodes=[code],
+                cartItems=items,
+            ),
+        )
+        assert Counter(verdict(effects_of(r, "open"), code) for r in opened) == {
+            "acceptCoupon": sessions
+        }, "before any close, every open session accepts the gift card"
+        closed = at_once(
+            sessions, lambda i: put_session(clients[i + 1], f"gift-{i}", state="closed")
+        )
+        closes = [effects_of(r, f"close gift-{i}") for i, r in enumerate(closed)]
+
+    seen = Counter(verdict(effects, code) for effects in closes)
+    given = sum((sum(discounts(e, campaign), Decimal(0)) for e in closes), Decimal(0))
+    given_to_rejected = [
+        (i, verdict(effects, code), discounts(effects, campaign))
+        for i, effects in enumerate(closes)
+        if verdict(effects, code) != "acceptCoupon" and discounts(effects, campaign)
+    ]
+    coupon = promotions.coupon(campaign, code)
+    counters = {k: coupon[k] for k in ("usageCounter", "discountCounter", "discountRemainder")}
+    assert not given_to_rejected, (
+        "expected no discount where the card was rejected, got (session, verdict, discounts) "
+        f"{given_to_rejected}; the card counts {counters}"
+    )
+    assert money(coupon["discountCounter"]) == given <= 25, (
+        f"expected the card to count exactly what the closes gave, at most 25: gave {given}, "
+        f"the card counts {counters}"
+    )
+    assert coupon["usageCounter"] == seen["acceptCoupon"], (
+        f"expected usageCounter == accepted closes ({seen['acceptCoupon']}), got {counters}"
+    )
+    if not split:
+        assert seen == {"acceptCoupon": 3, "rejectCoupon:CouponLimitReached": sessions - 3}, (
+            f"expected 3 acceptCoupon (10, 10, 5) and {sessions - 3} rejectCoupon "
+            f"(CouponLimitReached), got {dict(seen)}"
+        )
+        values = Counter(value for effects in closes for value in discounts(effects, campaign))
+        assert values == {Decimal(10): 2, Decimal(5): 1}, (
+            f"expected discounts 10, 10 and the last 5 of the card, got {dict(values)}"
+        )
+        assert counters == {"usageCounter": 3, "discountCounter": 25, "discountRemainder": 0}, (
+            f"expected usageCounter 3, discountCounter 25, discountRemainder 0, got {counters}"
+        )
+    ledgers_agree(database_url)
+
+
 # A randomized workload -----------------------------------------------------------------------------
 
 SEED = 20261126
@@ -332,22 +407,27 @@ def run_plan(clients: Any, index: int, plan: Plan) -> Outcome:
         "cartItems": cart(*plan.lines),
     }
     path = f"/v2/customer_sessions/{plan.session_id}"
+
+    def call(client: httpx.Client, step: Step) -> httpx.Response:
+        if step.kind == "create-closed":
+            return put_session(client, plan.session_id, state="closed", **fields)
+        if step.kind == "open":
+            return put_session(client, plan.session_id, **fields)
+        if step.kind == "close":
+            return put_session(client, plan.session_id, state="closed")
+        if step.kind == "cancel":
+            return put_session(client, plan.session_id, state="cancelled")
+        if step.kind == "reopen":
+            return client.put(f"{path}/reopen")
+        return client.post(f"{path}/returns", json={"return": {"returnedCartItems": step.returned}})
+
     for n, step in enumerate(plan.steps):
         client = clients[index + n]  # neighbouring steps on different processes
-        if step.kind == "create-closed":
-            response = put_session(client, plan.session_id, state="closed", **fields)
-        elif step.kind == "open":
-            response = put_session(client, plan.session_id, **fields)
-        elif step.kind == "close":
-            response = put_session(client, plan.session_id, state="closed")
-        elif step.kind == "cancel":
-            response = put_session(client, plan.session_id, state="cancelled")
-        elif step.kind == "reopen":
-            response = client.put(f"{path}/reopen")
-        else:
-            response = client.post(
-                f"{path}/returns", json={"return": {"returnedCartItems": step.returned}}
-            )
+        try:
+            response = call(client, step)
+        except httpx.TransportError as error:  # a server that dropped the call
+            outcome.statuses.append((step.kind, -1, f"{type(error).__name__}: {error}"))
+            return outcome
         outcome.statuses.append((step.kind, response.status_code, response.text[:500]))
         if response.status_code != 200:
             return outcome
@@ -422,6 +502,7 @@ def test_a_random_workload_leaves_every_counter_equal_to_its_ledger_and_to_the_s
     effects_taken = {campaign_a: 0, campaign_b: 0}
     accepted_per_profile: Counter[str] = Counter()
     mismatched_closes = []
+    unbacked: list[tuple[str, dict[str, Any]]] = []
     coupon_code = {c["id"]: c["value"] for c in coupons}
     for plan, outcome, stored_session in zip(plans, outcomes, sessions, strict=True):
         if states[plan.session_id] not in IN_FORCE_STATES:
@@ -434,6 +515,14 @@ def test_a_random_workload_leaves_every_counter_equal_to_its_ledger_and_to_the_s
         for e in in_force:
             if e.get("triggeredByCoupon") in coupon_code and discounts([e]):
                 given_by_coupon[coupon_code[e["triggeredByCoupon"]]] += discounts([e])[0]
+            accepted = {c for c in plan.codes if verdict(in_force, c) == "acceptCoupon"}
+            if (
+                e["campaignId"] == campaign_a
+                and discounts([e])
+                and coupon_code.get(e.get("triggeredByCoupon")) not in accepted
+            ):
+                # Campaign A's only rule needs couponValid: no accepted coupon, no discount.
+                unbacked.append((plan.session_id, e))
         for campaign in money_in_force:
             money_in_force[campaign] += sum(discounts(in_force, campaign), Decimal(0))
         assert outcome.last_close is not None
@@ -449,6 +538,10 @@ def test_a_random_workload_leaves_every_counter_equal_to_its_ledger_and_to_the_s
             if answered != kept:
                 mismatched_closes.append((plan.session_id, answered, kept))
 
+    assert not unbacked, (
+        "every discount of the coupon campaign must be triggered by a coupon the session "
+        f"accepted; these are not (session, effect): {unbacked}"
+    )
     assert not mismatched_closes, (
         "a closed session's stored effects must be what its close answered "
         f"(session, answered, stored): {mismatched_closes}"
