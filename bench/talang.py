@@ -87,12 +87,15 @@ COMPILE_ONLY = [
 
 
 def side_by_side(
-    first: Callable[[], Any], second: Callable[[], Any], rounds: int = 9
+    first: Callable[[], Any], second: Callable[[], Any], rounds: int = 200, batch: float = 0.002
 ) -> tuple[float, float]:
-    """Seconds per call of each, the best of `rounds` batches timed alternately, so that
-    both see the same machine load."""
+    """Seconds per call of each, the best of `rounds` batches of about `batch` seconds
+    timed alternately, so that both see the same machine load. Short batches, many of
+    them: on a machine shared with other work most batches are slowed down, the best of
+    each side is one that was not."""
     timers = [timeit.Timer(first), timeit.Timer(second)]
-    number = max(timer.autorange()[0] for timer in timers)
+    slowest = max(timer.timeit(100) / 100 for timer in timers)
+    number = max(1, round(batch / slowest))
     best = [float("inf"), float("inf")]
     for _ in range(rounds):
         for index, timer in enumerate(timers):
