@@ -54,11 +54,13 @@ _SHARED = frozenset(
 )
 
 
+def _noun(kind: str) -> str:
+    return "Coupon" if kind == COUPON else "Referral"
+
+
 def reason(kind: str, name: str) -> str:
     """`CouponExpired`, `ReferralExpired`, `CampaignLimitReached`, …"""
-    if name in _SHARED:
-        return name
-    return ("Coupon" if kind == COUPON else "Referral") + name
+    return name if name in _SHARED else _noun(kind) + name
 
 
 @dataclass
@@ -95,6 +97,11 @@ class CodeBinding:
     @property
     def valid(self) -> bool:
         return self.rejection is None
+
+    @property
+    def noun(self) -> str:
+        """`Coupon` or `Referral`, as effect types and reasons spell it."""
+        return _noun(self.kind)
 
 
 def check_coupons(
@@ -284,8 +291,7 @@ def _redeem_budgets(
 
 def accepted(binding: CodeBinding, origin: Origin) -> Effect:
     """acceptCoupon / acceptReferral."""
-    kind = "Coupon" if binding.kind == COUPON else "Referral"
-    return Effect(origin, f"accept{kind}", {"value": binding.code})
+    return Effect(origin, f"accept{binding.noun}", {"value": binding.code})
 
 
 def rejected(
@@ -297,7 +303,6 @@ def rejected(
     effect_index: int | None = None,
 ) -> Effect:
     """rejectCoupon / rejectReferral with Talon.One's props."""
-    kind = "Coupon" if binding.kind == COUPON else "Referral"
     props: dict[str, Any] = {"value": binding.code, "rejectionReason": rejection}
     if condition_index is not None:
         props["conditionIndex"] = condition_index
@@ -305,4 +310,4 @@ def rejected(
         props["effectIndex"] = effect_index
     if details:
         props["details"] = details
-    return Effect(origin, f"reject{kind}", props)
+    return Effect(origin, f"reject{binding.noun}", props)

@@ -533,13 +533,8 @@ class _Evaluation:
                 code.dropped = extra.dropped[0]
         if self.explain:
             for origin, index, why in extra.dropped:
-                result.failures.append(
-                    RuleFailure(
-                        campaign.id, campaign.name, origin.ruleset_id, origin.rule_index,
-                        origin.rule_name, f"Effect could not be applied: {why}.", None, index,
-                        origin.evaluation_group_id, origin.evaluation_group_mode,
-                    )
-                )  # fmt: skip
+                details = f"Effect could not be applied: {why}."
+                result.failures.append(_failure(campaign, origin, details, effect=index))
 
     def _codes_ran(self, extra: CampaignExtras | None, result: Result, fired: bool) -> None:
         """What the campaign's rules did with its codes; failures collected only for them are
@@ -613,18 +608,14 @@ class _Evaluation:
                 # Failures are only ever shown when explaining; not building them otherwise
                 # saves an object per failed rule on every call.
                 if explain:
-                    result.failures.append(
-                        _failure(campaign, rule, origin, details, condition=index)
-                    )
+                    result.failures.append(_failure(campaign, origin, details, condition=index))
                 if rule.failure_effects:
-                    self._effects(
-                        rule.failure_effects, scope, sink, result, campaign, rule, explain
-                    )
+                    self._effects(rule.failure_effects, scope, sink, result, campaign, explain)
                 return False
         if extra is not None:
             _accepts(extra.coupon, extra.coupon_read, origin)
             _accepts(extra.referral, extra.referral_read, origin)
-        self._effects(rule.effects, scope, sink, result, campaign, rule, explain)
+        self._effects(rule.effects, scope, sink, result, campaign, explain)
         return True
 
     def _effects(
@@ -634,7 +625,6 @@ class _Evaluation:
         sink: RuleSink,
         result: Result,
         campaign: CampaignView,
-        rule: CompiledRule,
         explain: bool,
     ) -> None:
         extra = sink.extra
@@ -643,9 +633,7 @@ class _Evaluation:
                 extra.effect_index = effect_index
             error = _run_effect(effect, scope, sink, self.context.now)
             if error is not None and explain:
-                result.failures.append(
-                    _failure(campaign, rule, sink.origin, error, effect=effect_index)
-                )
+                result.failures.append(_failure(campaign, sink.origin, error, effect=effect_index))
 
     def _check(
         self,
@@ -748,15 +736,14 @@ def _bind(
 
 def _failure(
     campaign: CampaignView,
-    rule: CompiledRule,
     origin: Origin,
     details: str,
     condition: int | None = None,
     effect: int | None = None,
 ) -> RuleFailure:
     return RuleFailure(
-        campaign.id, campaign.name, origin.ruleset_id, rule.index, rule.title, details,
-        condition, effect, origin.evaluation_group_id, origin.evaluation_group_mode,
+        campaign.id, campaign.name, origin.ruleset_id, origin.rule_index, origin.rule_name,
+        details, condition, effect, origin.evaluation_group_id, origin.evaluation_group_mode,
     )  # fmt: skip
 
 

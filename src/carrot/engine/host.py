@@ -618,26 +618,32 @@ EFFECTS: tuple[FunctionDef, ...] = (
     ),
 )
 
+
+def _condition(name: str, impl: Any, doc: str, note: str) -> FunctionDef:
+    return FunctionDef(
+        name=name,
+        overloads=(overload("() -> Boolean", impl, style=STYLE_CONTEXT),),
+        doc=doc,
+        family="conditions",
+        examples=(Example(f'["{name}"]', note=note),),
+        pure=False,
+        needs_run=True,
+        host=True,
+    )
+
+
 CONDITIONS: tuple[FunctionDef, ...] = (
-    FunctionDef(
-        name="couponValid",
-        overloads=(overload("() -> Boolean", coupon_valid, style=STYLE_CONTEXT),),
-        doc="True when the session carries a code of this campaign that passed the checks before rules (running campaign, validity dates, recipient, reservation, usage and discount limits, redeemCoupon budgets). A rule that fires having checked it accepts the coupon; its campaign's effects carry triggeredByCoupon.",
-        family="conditions",
-        examples=(Example('["couponValid"]', note="accepts the coupon when the rule fires"),),
-        pure=False,
-        needs_run=True,
-        host=True,
+    _condition(
+        "couponValid",
+        coupon_valid,
+        "True when the session carries a code of this campaign that passed the checks before rules (running campaign, validity dates, recipient, reservation, usage and discount limits, redeemCoupon budgets). A rule that fires having checked it accepts the coupon; its campaign's effects carry triggeredByCoupon.",
+        "accepts the coupon when the rule fires",
     ),
-    FunctionDef(
-        name="referralValid",
-        overloads=(overload("() -> Boolean", referral_valid, style=STYLE_CONTEXT),),
-        doc="True when the session's referral code belongs to this campaign and passed the checks before rules (running campaign, validity dates, not the advocate, the friend, usage limit, redeemReferral budgets). A rule that fires having checked it accepts the referral.",
-        family="conditions",
-        examples=(Example('["referralValid"]', note="accepts the referral when the rule fires"),),
-        pure=False,
-        needs_run=True,
-        host=True,
+    _condition(
+        "referralValid",
+        referral_valid,
+        "True when the session's referral code belongs to this campaign and passed the checks before rules (running campaign, validity dates, not the advocate, the friend, usage limit, redeemReferral budgets). A rule that fires having checked it accepts the referral.",
+        "accepts the referral when the rule fires",
     ),
 )
 
