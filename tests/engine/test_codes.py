@@ -396,3 +396,29 @@ def test_referral_rejected_by_condition_and_by_budget() -> None:
         budgets=used,
     )
     assert codes(outcome) == [("rejectReferral", "R", "ProfileLimitReached")]
+
+
+def test_referral_campaign_budget_group_choice_and_dropped_effect() -> None:
+    code = a_referral(1, "R")
+    used_up = {BudgetKey(1, "redeemReferral"): Decimal(5)}
+    limits = (LimitConfig("redeemReferral", Decimal(5), None, ()),)
+    outcome = call(
+        referral_book(limits=limits), CART, referral=ReferralView("R", code), budgets=used_up
+    )
+    assert codes(outcome) == [("rejectReferral", "R", "CampaignLimitReached")]
+
+    listed = book(
+        group(
+            2,
+            campaign(3, rule("first", None, ["setDiscount", "3", 3])),
+            campaign(1, rule("friend", REFERRED, TEN_OFF)),
+            mode="listOrder",
+        )
+    )
+    outcome = call(listed, CART, referral=ReferralView("R", code))
+    assert codes(outcome) == [("rejectReferral", "R", "ReferralPartOfNotTriggeredCampaign")]
+
+    money = (LimitConfig("setDiscount", Decimal(5), None, ()),)
+    outcome = call(referral_book(limits=money), CART, referral=ReferralView("R", code))
+    assert codes(outcome) == [("rejectReferral", "R", "EffectCouldNotBeApplied")]
+    assert wire(outcome, "rejectReferral")[0]["props"]["effectIndex"] == 0

@@ -81,7 +81,6 @@ class CodeBinding:
     usage_limit: int = 0
     discount_limit: Decimal = Decimal(0)
     discount_left: Decimal | None = None
-    reserved: bool = False
     bound: bool = False
     """The code the campaign is evaluated with (one per campaign)."""
     applies_instead: str = ""
@@ -156,7 +155,6 @@ def _check_coupon(view: CouponView, context: CallContext, running: Running) -> C
         usage_limit=terms.usage_limit,
         discount_limit=terms.discount_limit,
         discount_left=coupon.discount_remainder,
-        reserved=view.reserved,
     )
     rejection = _common_checks(COUPON, coupon, context, running)
     if rejection is None:
