@@ -239,7 +239,8 @@ def main() -> None:
                 raise SystemExit("the budget counter does not match the closes")
 
     print()
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load}")
     header = f"{'variant':<20}{'closes/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'rounds (closes/s)':>30}"
     print(header)
     print("-" * len(header))
