@@ -617,8 +617,9 @@ def reopen_customer_session(
             state=SessionState.OPEN, updated=when, update_count=old.update_count + 1, effects=[]
         )
         store.save_session(conn, session)
-        given = give_back_session(conn, caller.application_id, old.id)
+        # The profile is locked before any counter, in the order every writer takes them.
         profile = _session_profile(conn, caller, session.profile_integration_id, when)
+        given = give_back_session(conn, caller.application_id, old.id)
         profile = _account_for_sale(conn, profile, old, session, when)
         event_type = transition_event(old.state, session.state)
         event = _record_event(conn, session, event_type, when, rollbacks)
@@ -721,8 +722,8 @@ def _apply_return(
         effects=in_force,
     )
     store.save_session(conn, session)
-    given = give_back_returned(conn, caller.application_id, old.id, rollbacks)
     profile = _session_profile(conn, caller, session.profile_integration_id, when)
+    given = give_back_returned(conn, caller.application_id, old.id, rollbacks)
     event_type = transition_event(old.state, session.state)
     evaluation = Evaluation(effects=rollbacks)
     if rules is not None:
