@@ -215,6 +215,20 @@ def test_each_shape_equals_the_tree_walk_on_every_scope(text: str) -> None:
         assert_same(nested(text), scope)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(map (. Session CartItems) ((Item) (> (. Item Price) 10)))",
+        '(exists (. Session CartItems) ((Item) (and (> (. Item Price) 10) (= (. Item Category) "shoes"))))',
+        '(filter (. Session CartItems) ((Item) (or (<= (. Item Quantity) 1) (!= "x" (. Item Category)))))',
+    ],
+)
+def test_a_field_compared_with_a_constant_in_a_block_equals_the_tree_walk(text: str) -> None:
+    # The block's comparisons read the item's field inline (shapes._against_constant).
+    for scope in SCOPES:
+        assert_same(text, scope)
+
+
 @pytest.mark.parametrize("text", [COMPARISON, EQUALITY, MEMBERSHIPS[0], *ITEM_SUMS[:2]])
 def test_each_shape_equals_the_tree_walk_however_evaluate_is_called(text: str) -> None:
     for scope in SCOPES:

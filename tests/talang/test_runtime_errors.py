@@ -295,6 +295,19 @@ def test_results_are_plain_copies() -> None:
     assert scope == {"L": [1, 2.5, {"x": 3}]}
 
 
+def test_a_returned_value_holding_one_talang_cannot_use_fails_the_expression() -> None:
+    # The value is only looked at when it is handed back (here inside a Map and a List).
+    for text in ("(. Session)", "(filter (. Items) i (= (. i Category) a))"):
+        scope = {"Session": {"Total": D("NaN")}, "Items": [{"Category": "a", "Price": D("NaN")}]}
+        with pytest.raises(TalangRuntimeError):
+            compile_expr(parse_text(text)).evaluate(scope)
+        error = error_of(text, scope)
+        assert (error.message, error.path) == (
+            "the number NaN is not finite; Talang numbers are exact",
+            "$",
+        )
+
+
 def test_evaluation_never_changes_the_scope() -> None:
     scope: dict[str, Any] = {"Order": {"Total": 1}}
     assert run("((set Order Total 5) (set Extra 1) (. Order Total))", scope) == 5

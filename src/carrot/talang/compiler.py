@@ -60,6 +60,7 @@ from carrot.talang.runtime import (
     Run,
     TemplateBody,
     Thunk,
+    plain_result,
 )
 from carrot.talang.settled import settled_call
 from carrot.talang.shapes import (
@@ -81,7 +82,6 @@ from carrot.talang.types import (
     NULL,
     STRING,
     TIME,
-    to_plain,
     value_text,
 )
 
@@ -339,7 +339,7 @@ class Compiled:
             result = self._fn(scope)
         else:
             result = self._fn(self.frame(scope, context, now, max_steps))
-        return to_plain(result) if self._convert else result
+        return plain_result(result) if self._convert else result
 
     def frame(
         self,

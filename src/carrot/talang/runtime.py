@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carrot.talang.errors import FunctionError, StepLimitReached
-from carrot.talang.types import describe_value, to_value, value_text
+from carrot.talang.types import describe_value, to_plain, to_value, value_text
 
 Frame = dict[Any, Any]
 Thunk = Callable[[Frame], Any]
@@ -148,6 +148,15 @@ def lookup(frame: Frame, keys: Sequence[str]) -> Any:
         if value is None:
             raise FunctionError(f"`{'.'.join(keys[: index + 1])}` is not set")
     return to_value(value)
+
+
+def plain_result(value: Any) -> Any:
+    """What an evaluation hands back: a plain copy. A value from the scope inside it that
+    Talang cannot use (a NaN in a Map the expression returns) fails the whole expression."""
+    try:
+        return to_plain(value)
+    except FunctionError as error:
+        raise error.at("$") from None
 
 
 def key_text(key: Any) -> str:

@@ -42,8 +42,8 @@ from carrot.talang.runtime import (
     Run,
     TemplateBody,
     Thunk,
+    plain_result,
 )
-from carrot.talang.types import to_plain
 
 
 def walk(node: Node, frame: Frame) -> Any:
@@ -118,7 +118,7 @@ class Walker:
         frame: Frame = dict(scope or {})
         steps = self.limits.max_steps if max_steps is None else max_steps
         frame[RUN] = Run(steps, context, now, self.expand)
-        return to_plain(walk(node, frame))
+        return plain_result(walk(node, frame))
 
     def expand(self, frame: Frame, expr: Any, site: CallSite, name: str) -> Any:
         run: Run = frame[RUN]
