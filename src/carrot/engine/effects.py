@@ -112,7 +112,8 @@ def set_discount_per_item(
         **_item_position(key),
         "scope": scope,
     }
-    _desired(props, desired)
+    if desired is not None:  # inline: per-item effects are the most numerous
+        props["desiredValue"] = money(desired)
     if pro_rata_total is not None:
         props["totalDiscount"] = money(pro_rata_total)
     if desired_total is not None:

@@ -497,7 +497,8 @@ class _Evaluation:
         if ruleset.event_types is not None and self._event_type not in ruleset.event_types:
             if explain:
                 result.failures.append(self._wrong_event(campaign, ruleset, group))
-            self._codes_ran(extra, result, fired=False)
+            if extra is not None:
+                self._codes_ran(extra, result, fired=False)
             return result
         sink = RuleSink(
             self.context.application,
@@ -536,11 +537,9 @@ class _Evaluation:
                 details = f"Effect could not be applied: {why}."
                 result.failures.append(_failure(campaign, origin, details, effect=index))
 
-    def _codes_ran(self, extra: CampaignExtras | None, result: Result, fired: bool) -> None:
+    def _codes_ran(self, extra: CampaignExtras, result: Result, fired: bool) -> None:
         """What the campaign's rules did with its codes; failures collected only for them are
         dropped again."""
-        if extra is None:
-            return
         first = result.failures[0] if result.failures else None
         for code in (extra.coupon, extra.referral):
             if code is None:
