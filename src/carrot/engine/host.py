@@ -553,7 +553,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
         "addFreeItem",
         ["(sku: String, name: String) -> Null"],
         add_free_item,
-        "Tell the shop to add a free item to the cart.",
+        "Tell the shop to add a free item to the cart. Takes 1 from the campaign's addFreeItemEffect budgets.",
         '["addFreeItem", "GIFT-01", "Tote bag"]',
     ),
     _effect(
@@ -581,7 +581,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
         "customEffect",
         ["(name: String, params: Any...) -> Null"],
         custom_effect,
-        "Give a custom effect (defined with POST /v1/custom_effects), its params in declared order. Allowed among failure effects.",
+        "Give a custom effect (defined with POST /v1/custom_effects), its params in declared order. Allowed among failure effects. Takes 1 from the campaign's customEffect budgets.",
         '["customEffect", "sendSample", "SKU-9"]',
     ),
     _effect(
@@ -599,21 +599,21 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(usageLimit: Decimal, discountLimit: Decimal, startDate: Time, expiryDate: Time) -> Null",
         ],
         create_coupon,
-        "Create a coupon of the campaign for the session's profile (its recipient; anyone's for anonymous sessions): usage limit (0: unlimited; default 1), discount limit (0: none), validity. The code is listed in createdCoupons and stored when the session closes.",
+        "Create a coupon of the campaign for the session's profile (its recipient; anyone's for anonymous sessions): usage limit (0: unlimited; default 1), discount limit (0: none), validity. The code is listed in createdCoupons and stored when the session closes. Takes 1 from the campaign's createCoupon budgets; without room it is not created.",
         '["createCoupon", 1, 0, ["parseTime", "2026-12-01T00:00:00Z"], ["parseTime", "2026-12-31T00:00:00Z"]]',
     ),
     _effect(
         "reserveCoupon",
         ["() -> Null", "(code: String) -> Null"],
         reserve_coupon,
-        "Reserve a coupon of the campaign that the session carries (the first, or the one named) for the session's profile; isNewReservation says whether the profile held it before. Stored at once, unless the call is dry.",
+        "Reserve a coupon of the campaign that the session carries (the first, or the one named) for the session's profile; isNewReservation says whether the profile held it before. Stored at once, unless the call is dry. Takes 1 from the campaign's reserveCoupon budgets.",
         '["reserveCoupon"]',
     ),
     _effect(
         "createReferral",
         ["() -> Null", "(usageLimit: Decimal) -> Null"],
         create_referral,
-        "Create a referral code of the campaign with the session's profile as advocate (usage limit default 1, 0: unlimited). Listed in createdReferrals and stored when the session closes.",
+        "Create a referral code of the campaign with the session's profile as advocate (usage limit default 1, 0: unlimited). Listed in createdReferrals and stored when the session closes. Takes 1 from the campaign's createReferral budgets.",
         '["createReferral", 5]',
     ),
 )
