@@ -512,7 +512,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(name: String, value: Decimal, scope: String) -> Null",
         ],
         set_discount,
-        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope, then at what the campaign's setDiscount budgets (and its coupon's discount limit) have left: with partial discounts the effect gives what is left and says desiredValue, without them it is dropped.",
+        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope, then at what the campaign's setDiscount budgets (and its coupon's discount limit) have left: with partial discounts the effect gives what is left and says desiredValue, without them it is dropped. Each discount effect takes 1 from setDiscountEffect budgets.",
         '["setDiscount", "10% off", ["*", [".", "Session", "Total"], 0.1]]',
     ),
     _effect(
