@@ -236,6 +236,37 @@ class Promotions:
         coupon: dict[str, Any] = found[0]
         return coupon
 
+    def referral(self, campaign_id: int, code: str) -> dict[str, Any]:
+        with self._management() as management:
+            listed = ok(
+                management.get(
+                    f"{self.app}/campaigns/{campaign_id}/referrals/no_total",
+                    params={"pageSize": 1000},
+                ),
+                "list referrals",
+            )
+        found = [r for r in listed["data"] if r["code"] == code]
+        assert len(found) == 1, f"expected one referral {code!r}, the list holds {listed['data']}"
+        referral: dict[str, Any] = found[0]
+        return referral
+
+    def event_type(self, name: str) -> None:
+        """Define the custom event type `name` (an Event attribute of that type defines it)."""
+        with self._management() as management:
+            ok(
+                management.post(
+                    "/v1/attributes",
+                    json={
+                        "entity": "Event",
+                        "eventType": name,
+                        "name": "note",
+                        "title": "Note",
+                        "type": "string",
+                    },
+                ),
+                f"define event type {name}",
+            )
+
     def budgets(self, campaign_id: int) -> dict[str, dict[str, Any]]:
         """The campaign's `budgets`, by action."""
         with self._management() as management:

@@ -246,6 +246,169 @@ def test_a_per_profile_limit_of_1_holds_over_20_parallel_sessions_of_one_profile
     ledgers_agree(database_url)
 
 
+# A referral, usage limit 1 ------------------------------------------------------------------------
+
+
+def test_a_referral_usable_once_closed_by_64_friends_at_once_is_redeemed_once(
+    live_server: LiveServer, database_url: str
+) -> None:
+    sessions = 64
+    promotions = Promotions(live_server)
+    campaign = promotions.campaign(
+        "refer a friend",
+        [rule("referral", ["and", ["referralValid"]], set_discount("friend", 10))],
+        features=["referrals"],
+    )
+    with round_robin(live_server) as clients:
+        made = clients[0].post(
+            "/v1/referrals",
+            json={"campaignId": campaign, "advocateProfileIntegrationId": "ada", "usageLimit": 1},
+        )
+        code = ok(made, "POST /v1/referrals")["code"]
+        opened = at_once(
+            sessions,
+            lambda i: put_session(
+                clients[i],
+                f"friend-{i}",
+                profileId=f"friend-{i}",
+                referralCode=code,
+                cartItems=cart(("mug", 30, 1)),
+            ),
+        )
+        assert Counter(referral_verdict(effects_of(r, "open"), code) for r in opened) == {
+            "acceptReferral": sessions
+        }, "before any close, every open session accepts the referral code"
+        closed = at_once(
+            sessions, lambda i: put_session(clients[i + 1], f"friend-{i}", state="closed")
+        )
+        closes = [effects_of(r, f"close friend-{i}") for i, r in enumerate(closed)]
+
+    seen = Counter(referral_verdict(effects, code) for effects in closes)
+    # The winner's close makes its profile the referral's friend, so the others may be told
+    # either reason: both say the code is spent.
+    spent = ("rejectReferral:ReferralLimitReached", "rejectReferral:ReferralRecipientDoesNotMatch")
+    rejected = sum(n for verdict_, n in seen.items() if verdict_ in spent)
+    assert seen["acceptReferral"] == 1 and rejected == sessions - 1, (
+        f"expected 1 acceptReferral and {sessions - 1} rejectReferral (ReferralLimitReached or "
+        f"ReferralRecipientDoesNotMatch), got {dict(seen)}"
+    )
+    given = sum((sum(discounts(effects, campaign), Decimal(0)) for effects in closes), Decimal(0))
+    assert given == 10, f"expected the one redemption's 10 off in total, got {given}"
+    referral = promotions.referral(campaign, code)
+    assert referral["usageCounter"] == 1, (
+        f"expected usageCounter 1 for referral {code}, got {referral['usageCounter']}"
+    )
+    ledgers_agree(database_url)
+
+
+def referral_verdict(effects: list[dict[str, Any]], code: str) -> str:
+    found = [
+        e
+        for e in effects
+        if e["effectType"] in ("acceptReferral", "rejectReferral")
+        and e["props"].get("value") == code
+    ]
+    if len(found) != 1:
+        return f"{len(found)} verdicts: {found}"
+    if found[0]["effectType"] == "acceptReferral":
+        return "acceptReferral"
+    return f"rejectReferral:{found[0]['props'].get('rejectionReason')}"
+
+
+# Dry calls consume nothing --------------------------------------------------------------------------
+
+
+def test_64_dry_closes_at_once_consume_nothing(live_server: LiveServer, database_url: str) -> None:
+    sessions = 64
+    promotions = Promotions(live_server)
+    campaign = promotions.campaign(
+        "dry",
+        [rule("coupon", COUPON_VALID, set_discount("coupon", 10))],
+        limits=[limit("setDiscount", 10)],
+        features=["coupons"],
+    )
+    code = promotions.coupons(campaign, 1, usageLimit=1)[0]["value"]
+
+    def dry_close(client: httpx.Client, i: int) -> httpx.Response:
+        body = {
+            "customerSession": {
+                "profileId": f"window-shopper-{i}",
+                "couponCodes": [code],
+                "cartItems": cart(("mug", 30, 1)),
+                "state": "closed",
+            },
+            "responseContent": [],
+        }
+        return client.put(f"/v2/customer_sessions/dry-{i}", params={"dry": "true"}, json=body)
+
+    with round_robin(live_server) as clients:
+        answered = at_once(sessions, lambda i: dry_close(clients[i], i))
+        dry = [effects_of(r, f"dry close {i}") for i, r in enumerate(answered)]
+        real = put_session(
+            clients[1],
+            "real-0",
+            profileId="buyer",
+            couponCodes=[code],
+            cartItems=cart(("mug", 30, 1)),
+            state="closed",
+        )
+
+    seen = Counter((verdict(effects, code), tuple(discounts(effects))) for effects in dry)
+    assert seen == {("acceptCoupon", (Decimal(10),)): sessions}, (
+        f"expected every dry close to accept the code and give 10 (nothing is consumed), "
+        f"got {dict(seen)}"
+    )
+    after = (verdict(effects_of(real, "close real-0"), code), discounts(effects_of(real, "")))
+    assert after == ("acceptCoupon", [Decimal(10)]), (
+        f"expected the first real close to get the code and the budget, got {after}"
+    )
+    assert promotions.coupon(campaign, code)["usageCounter"] == 1
+    assert promotions.budget_counter(campaign, "setDiscount") == 10
+    ledgers_agree(database_url)
+
+
+# Events consume at once ------------------------------------------------------------------------------
+
+
+def test_64_events_at_once_take_a_count_budget_of_10_exactly(
+    live_server: LiveServer, database_url: str
+) -> None:
+    events = 64
+    promotions = Promotions(live_server)
+    promotions.event_type("ping")
+    campaign = promotions.campaign(
+        "free sample",
+        [
+            rule(
+                "sample",
+                ["and", ["=", [".", "Event", "Type"], "ping"]],
+                ["addFreeItem", "SAMPLE", "Sample"],
+            )
+        ],
+        limits=[limit("addFreeItemEffect", 10)],
+    )
+
+    def ping(client: httpx.Client, i: int) -> httpx.Response:
+        return client.post(
+            "/v2/events",
+            params={"silent": "no"},
+            json={"profileId": f"pinger-{i}", "type": "ping", "attributes": {}},
+        )
+
+    with round_robin(live_server) as clients:
+        answered = at_once(events, lambda i: ping(clients[i], i))
+        given = [
+            e
+            for i, r in enumerate(answered)
+            for e in effects_of(r, f"event {i}")
+            if e["effectType"] == "addFreeItem"
+        ]
+    assert len(given) == 10, f"expected 10 addFreeItem over {events} events, got {len(given)}"
+    counter = promotions.budget_counter(campaign, "addFreeItemEffect")
+    assert counter == 10, f"expected the addFreeItemEffect budget counter at 10, got {counter}"
+    ledgers_agree(database_url)
+
+
 # A gift card -------------------------------------------------------------------------------------
 
 
