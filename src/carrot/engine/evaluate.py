@@ -262,7 +262,8 @@ class _Evaluation:
             self.coupons, self.coupon_of = check_coupons(context, self._running)
         if context.referral is not None:
             self.referrals, self.referral_of = check_referral(context, self._running)
-        self.special = bool(self.coupons or self.referrals)
+        self.has_codes = bool(self.coupons or self.referrals)
+        self.special = self.has_codes
         """Codes, budgets or created codes are in play: the outcome needs `finish`."""
 
     # Codes, budgets and intents ------------------------------------------------------------
@@ -487,13 +488,15 @@ class _Evaluation:
         result = Result()
         if ruleset is None or not self._selected(campaign):
             return result
-        extra = None
-        coupon = self.coupon_of.get(campaign.id) if self.coupon_of else None
-        referral = self.referral_of.get(campaign.id) if self.referral_of else None
-        if campaign.limits or coupon is not None or referral is not None or ruleset.creates:
+        extra, explain = None, self.explain
+        coupon = referral = None
+        if self.has_codes:
+            coupon = self.coupon_of.get(campaign.id)
+            referral = self.referral_of.get(campaign.id)
+            # Rejecting a code says why its campaign's rules did not fire, explained or not.
+            explain = explain or coupon is not None or referral is not None
+        if campaign.limits or ruleset.creates or coupon is not None or referral is not None:
             extra = self._extras(campaign, coupon, referral)
-        # Rejecting a code says why its campaign's rules did not fire, explained or not.
-        explain = self.explain or coupon is not None or referral is not None
         if ruleset.event_types is not None and self._event_type not in ruleset.event_types:
             if explain:
                 result.failures.append(self._wrong_event(campaign, ruleset, group))
@@ -509,10 +512,11 @@ class _Evaluation:
             extra,
         )
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
-        if coupon is not None:
-            scope["Coupon"] = coupon.scope
-        if referral is not None:
-            scope["Referral"] = referral.scope
+        if extra is not None:
+            if coupon is not None:
+                scope["Coupon"] = coupon.scope
+            if referral is not None:
+                scope["Referral"] = referral.scope
         binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
         fired = False
         for rule, origin in zip(ruleset.rules, rules.origins(group), strict=True):
