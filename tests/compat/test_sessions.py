@@ -66,7 +66,10 @@ def test_a_cart_is_created_updated_and_closed(
         sdk, "order-1", profile_id="alice", cart_items=[blouse(2)], coupon_codes=["WELCOME"]
     )
     assert isinstance(created, talon_one.IntegrationStateV2)
-    assert created.effects == [] and created.created_coupons == []
+    [unknown_code] = created.effects
+    assert (unknown_code.effect_type, unknown_code.campaign_id) == ("rejectCoupon", -1)
+    assert unknown_code.props["rejectionReason"] == "CouponNotFound"
+    assert created.created_coupons == []
     session = created.customer_session
     assert isinstance(session, talon_one.CustomerSessionV2)
     assert (session.integration_id, session.state, session.profile_id) == (
@@ -105,7 +108,7 @@ def test_a_cart_is_created_updated_and_closed(
     assert isinstance(read, talon_one.IntegrationCustomerSessionResponse)
     assert read.customer_session.state == "closed"
     assert read.customer_session.total == pytest.approx(177.95)
-    assert read.effects == []
+    assert [effect.effect_type for effect in read.effects] == ["rejectCoupon"]
 
 
 def test_response_content_limits_what_the_sdk_receives(sdk: talon_one.IntegrationApi) -> None:
