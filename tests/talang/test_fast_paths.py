@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from carrot.talang import compile_expr, parse_text
+from carrot.talang import TextList, compile_expr, parse_text
 from carrot.talang.types import BOOLEAN
 from tests.talang.helpers import outcome, same_outcome, utc, walked
 
@@ -113,9 +113,22 @@ TOTALS = [
     Money("150"),
     Count.THREE,
     ["150"],
+    TextList(["150"]),
     ...,
 ]
-TIERS = ["gold", "Gold", "", Colour.RED, Size.SMALL, Decimal(1), None, True, ["gold"], ...]
+TIERS = [
+    "gold",
+    "Gold",
+    "",
+    Colour.RED,
+    Size.SMALL,
+    Decimal(1),
+    None,
+    True,
+    ["gold"],
+    TextList(["gold"]),
+    ...,
+]
 CODE_LISTS = [
     ["WELCOME", "SUMMER10"],
     ["SUMMER10", "WELCOME"],
@@ -136,6 +149,14 @@ CODE_LISTS = [
     [Decimal("NaN")],
     [utc(2024, 1, 1)],
     ("WELCOME", "SUMMER10"),
+    # Declared Strings (answered by a C-level `in` or `count`), like the lists above.
+    TextList(["WELCOME", "SUMMER10"]),
+    TextList(["SUMMER10", "WELCOME"]),
+    TextList(["SUMMER10", "SUMMER10"]),
+    TextList(["WELCOME"]),
+    TextList(),
+    TextList(["red", "Colour.RED", "s", "10", "true", ""]),
+    [TextList(["SUMMER10"]), "SUMMER10"],
     "SUMMER10",  # a String where a List belongs: no substring search
     None,
     ...,
@@ -173,6 +194,8 @@ CARTS = [
     [Row(ITEM)],
     [OrderedDict(ITEM)],
     (ITEM, OTHER),
+    TextList(["shoes"]),
+    [ITEM, TextList(["shoes"])],
     "shoes",
     None,
     ...,
@@ -259,7 +282,12 @@ def test_a_map_with_defaults_is_read_as_its_contents_and_left_unchanged() -> Non
 @pytest.mark.parametrize("steps", [0, 1, 5, 6, 7, 8, 12, 13, 14, 20, 100])
 @pytest.mark.parametrize("text", [MEMBERSHIPS[0], *ITEM_SUMS[:2]])
 def test_each_loop_spends_the_step_budget_as_the_tree_walk(text: str, steps: int) -> None:
-    for cart, codes in ([[ITEM, OTHER, ITEM], ["A", "B", "SUMMER10"]], [[ITEM] * 3, []]):
+    for cart, codes in (
+        [[ITEM, OTHER, ITEM], ["A", "B", "SUMMER10"]],
+        [[ITEM] * 3, []],
+        [[ITEM], TextList(["A", "B", "SUMMER10"])],
+        [[ITEM], TextList()],
+    ):
         scope = {"Session": session(CartItems=cart, CouponCodes=codes)}
         assert_same(text, scope, max_steps=steps)
         assert_same(nested(text), scope, max_steps=steps)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from carrot.talang import (
     TalangError,
+    TextList,
     compile_expr,
     default_registry,
     evaluate,
@@ -160,6 +161,7 @@ SCOPE = {
     "S": "Hello World",
     "L": [3, Decimal("1.5"), -2, 10],
     "Words": ["b", "a", "c"],
+    "Declared": TextList(["b", "a", "10", "", "true"]),
     "T": utc(2024, 3, 10, 12, 30),
     "Cart": {"Total": Decimal("80.00"), "Items": [{"Price": Decimal("4.50"), "Qty": 2}]},
     "Flag": True,
@@ -168,6 +170,7 @@ SCOPE = {
     # str subclasses; a Null after a match and a List before one.
     "Lists": {
         "Texts": ["a", "10", "", "true", "x"],
+        "Declared": TextList(["a", "10", "", "true", "x"]),
         "Lookalikes": ["a", Decimal("10"), True, 10, 10.0, utc(2024, 3, 10, 12, 30)],
         "Subclassed": [Colour.RED, Size.SMALL, "a"],
         "Broken": ["a", None],
@@ -196,6 +199,7 @@ _ROW_SLICES = st.sampled_from(
         ["list", "a", "b", 1, "10"],
         [".", "L"],
         [".", "Words"],
+        [".", "Declared"],
         [".", "Mixed"],
     ]
 ).flatmap(lambda rows: st.sampled_from([rows, ["tail", rows], ["tail", ["tail", rows]]]))
@@ -244,7 +248,13 @@ def _reads(kind: str, variables: tuple[str, ...]) -> st.SearchStrategy[Any]:
         "D": [[".", "N"], [".", "Zero"], [".", "Cart", "Total"], [".", "Missing"]],
         "B": [[".", "Flag"]],
         "S": [[".", "S"], [".", "Cart"]],
-        "L": [[".", "L"], [".", "Words"], [".", "Mixed"], [".", "Cart", "Items"]],
+        "L": [
+            [".", "L"],
+            [".", "Words"],
+            [".", "Declared"],
+            [".", "Mixed"],
+            [".", "Cart", "Items"],
+        ],
         "T": [[".", "T"]],
         "A": [[".", "S"], [".", "N"], [".", "Flag"]],
     }[kind]
@@ -431,6 +441,8 @@ _MEMBERSHIP_LISTS = [
     [".", "Words"],
     [".", "Mixed"],
     [".", "Lists", "Texts"],
+    [".", "Lists", "Declared"],
+    [".", "Declared"],
     [".", "Lists", "Lookalikes"],
     [".", "Lists", "Subclassed"],
     [".", "Lists", "Broken"],
@@ -488,7 +500,7 @@ def test_membership_spends_the_step_budget_as_the_tree_walk(steps: int) -> None:
     # A budget per evaluation (max_steps) and the budget each loop checks itself against.
     for loop, items, test, per_loop in itertools.product(
         ["exists", "every"],
-        ["Texts", "Lookalikes", "Broken", "Nested"],
+        ["Texts", "Declared", "Lookalikes", "Broken", "Nested"],
         ["=", "!="],
         [False, True],
     ):

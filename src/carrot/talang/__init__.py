@@ -15,11 +15,14 @@ Evaluating::
 
 ``expr`` is the JSON form as Python lists, strings, numbers and booleans. ``scope`` maps
 binding names to plain Python values (dicts are Maps, lists, Decimal/int/float, str, bool,
-timezone-aware datetime, None); floats become ``Decimal(str(x))``. Results come back as plain
-Python values, numbers as Decimal. Every failure is a ``TalangError`` with ``message`` and
-``path`` (``$[1][2]``): ``TalangSyntaxError`` (text), ``TalangCheckError`` (before running),
-``TalangRuntimeError`` (while running; ``catch`` recovers from it) and its subclass
-``StepLimitError`` (the step budget ran out; nothing recovers from it).
+timezone-aware datetime, None); floats become ``Decimal(str(x))``. A list of Strings may be
+declared once as a ``TextList(codes)`` (exact strs only, checked when it is made): Talang
+treats it as the plain list, and a membership test over it is one C-level ``in``. Results
+come back as plain Python values, numbers as Decimal. Every failure is a ``TalangError``
+with ``message`` and ``path`` (``$[1][2]``): ``TalangSyntaxError`` (text),
+``TalangCheckError`` (before running), ``TalangRuntimeError`` (while running; ``catch``
+recovers from it) and its subclass ``StepLimitError`` (the step budget ran out; nothing
+recovers from it).
 
 Extending it (the host, i.e. the campaign engine)::
 
@@ -78,7 +81,7 @@ from carrot.talang.registry import (
     overload,
 )
 from carrot.talang.text import parse_text, to_text
-from carrot.talang.types import kinds_name, to_plain
+from carrot.talang.types import TextList, kinds_name, to_plain
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -95,6 +98,7 @@ __all__ = [
     "TalangError",
     "TalangRuntimeError",
     "TalangSyntaxError",
+    "TextList",
     "compile_expr",
     "default_registry",
     "evaluate",

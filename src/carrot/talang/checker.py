@@ -8,6 +8,7 @@ kinds can never fit. Both evaluators (compiler and walker) consume the typed tre
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -296,7 +297,11 @@ class Checker:
         if isinstance(expr, bool):
             return Const(expr, path, depth, BOOLEAN, expr)
         if isinstance(expr, str):
-            return Const(expr, path, depth, STRING, expr)
+            # Interned, as Python interns the constants of its own code: a path key or a
+            # compared String is then often the very object of the scope's (a dict lookup
+            # or `==` that stops at identity). A str subclass keeps its own object.
+            value = sys.intern(expr) if type(expr) is str else expr
+            return Const(expr, path, depth, STRING, value)
         if isinstance(expr, int | float | Decimal):
             number = Decimal(str(expr)) if isinstance(expr, float) else Decimal(expr)
             if not number.is_finite():

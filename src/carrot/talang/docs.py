@@ -76,7 +76,7 @@ that is one unquoted word is a call unless the word is a number, Boolean or time
 | Boolean | `bool` | no truthiness: conditions must be Booleans |
 | Time | aware `datetime` | keeps its UTC offset; calendar parts are read in it |
 | Null | `None` | from `(noop)`, `head` of an empty list, functions that give nothing |
-| List | `list` | never changed in place |
+| List | `list` (or a `TextList` from the host) | never changed in place |
 | Map | `dict` | string keys |
 
 `Atom` means any of the first five, `Collection` List or Map, `Any` everything. There is no
@@ -151,6 +151,17 @@ the error's path at its second argument). Effects are host functions that record
 did in the context. `pure=True` lets calls with constant arguments be computed once, at
 compile time. A function with several signatures is a `FunctionDef` with several
 `overload("(…) -> …", impl, style="context")` entries, as the core library declares its own.
+
+A list of Strings the host puts in every scope (a session's coupon codes) can be declared
+once as a `TextList`: `{"CouponCodes": TextList(codes)}`. It is an immutable list (a tuple)
+whose constructor refuses any item that is not exactly a `str` (`TypeError`; a str subclass
+or enum member too, since its text may differ) and more than 100,000 items (`ValueError`).
+Talang treats it exactly as the plain list of the same Strings: every function, path read,
+error and result is the same, and results are plain lists. What it changes is speed:
+`(exists (. Session CouponCodes) c (= (. c) "SUMMER10"))` (or `every`, or `!=`) over it is a
+single C-level `in` (or `count`). Over a plain list each item's type must be checked on the
+way, since `=` compares a String with other kinds by their text (`"10"` equals the Decimal
+10, `""` equals Null).
 
 `explain(compiled, scope, context=ctx)` evaluates a condition and says why it does not hold:
 for `["and", c0, c1, …]` it gives `failed_index` (the first argument that is not true), the

@@ -38,7 +38,9 @@ from carrot.talang.types import (
     DECIMAL_CONTEXT,
     LIST,
     MAP,
+    MAX_LIST_LENGTH,
     STRING,
+    TextList,
     to_value,
 )
 
@@ -773,15 +775,28 @@ def _membership(
     Strings (exactly str: a subclass may read as other text) they are compared on the spot;
     the first item that is not sends the whole list to `search`, item by item.
 
-    Why not one C-level `constant in values`: it is only exact once every item is known to
-    be a str, and checking that costs a Python loop over the list all the same."""
-    first, last = source.direct or (None, "")
+    A plain list gets no C-level `constant in values`: that is only exact once every item is
+    known to be a str, and checking that costs a Python loop over the list all the same. A
+    `TextList` the host put in the scope is known to hold exact strs only (its constructor
+    checked, once), so for it the answer is one C-level `in` (or `count`, for the kin that
+    decide on an item that differs)."""
+    assert type(constant) is str  # else `in` would not be Talang's `=` (see _item_test)
+    direct = source.direct is not None
+    first, last = source.direct or ("", "")
     most = source.limit // source.cost  # a list this long or shorter needs no budget
     hit = positive == wanted  # the comparison result that decides
+    # Decided by an item equal to the constant: exists/= (the commonest of all, answered by
+    # `in` alone) and every/!=; decided by an item that differs: exists/!= and every/=.
+    contains = hit and wanted
+    # Whether every TextList is short enough to need no budget (it holds at most
+    # MAX_LIST_LENGTH items), so that its length need not be looked at.
+    any_text = most >= MAX_LIST_LENGTH
 
     def entry(outside: Evaluate) -> Evaluate:
         # Only a nested closure can be handed a frame with a budget shared by the evaluation.
         nested = outside is unreachable
+        if contains and direct and any_text and not nested:
+            return common_root(outside)
 
         def membership(
             scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
@@ -790,10 +805,20 @@ def _membership(
                 return outside(scope, context, now, max_steps)
             # The list read inline, and a list short enough needs no budget (see _Source).
             try:
-                outer = scope[first] if first is not None else None
+                outer = scope[first] if direct else None
                 values = outer[last] if type(outer) is dict else None
             except UNUSUAL:
                 values = None
+            if (
+                type(values) is TextList
+                and (any_text or len(values) <= most)
+                and not (nested and RUN in scope)
+            ):
+                if contains:
+                    return constant in values
+                if hit:
+                    return constant not in values
+                return wanted if values.count(constant) != len(values) else not wanted
             if type(values) is not list or len(values) > most or (nested and RUN in scope):
                 values = source.values(scope)
             # Two loops, so that each compares with a plain `==` or `!=` (the fastest test).
@@ -810,6 +835,33 @@ def _membership(
                     if value != constant:
                         return wanted
             return not wanted
+
+        return membership
+
+    def common_root(outside: Evaluate) -> Evaluate:
+        """`membership` at the root for exists/= of a two-key path, as few steps as can be:
+        what the conditions of `membership` establish holds here from the start."""
+
+        def membership(
+            scope: Any = None, context: Any = None, now: Any = None, max_steps: Any = None
+        ) -> Any:
+            if max_steps is not None or type(scope) is not dict:
+                return outside(scope, context, now, max_steps)
+            try:
+                outer = scope[first]
+                values = outer[last] if type(outer) is dict else None
+            except UNUSUAL:
+                values = None
+            if type(values) is TextList:
+                return constant in values
+            if type(values) is not list or len(values) > most:
+                values = source.values(scope)
+            for value in values:
+                if type(value) is not str:
+                    return search(values)
+                if value == constant:
+                    return True
+            return False
 
         return membership
 

@@ -2,6 +2,7 @@
 
 Kinds are bit flags so that a slot can accept several (`Decimal|Time`). At run time a
 value is a plain Python object: Decimal, str, bool, aware datetime, None, list or dict.
+The host may give a list of Strings as a `TextList`, which reads as the plain list.
 Values read from the host's scope are normalised lazily, where they are read (`to_value`),
 so a large scope costs nothing until a rule looks at it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import (
     ROUND_HALF_EVEN,
@@ -108,6 +109,42 @@ def kinds_phrase(kinds: int) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+class TextList(tuple[str, ...]):
+    """An immutable list of Strings that the host declares once, when it builds the scope.
+
+    Talang treats it exactly as the plain list of the same Strings (``list(text_list)``):
+    every function, path read, comparison and result is the same, and results are plain
+    lists. The difference is speed: ``=`` compares a String with other kinds by their text
+    (``"10"`` equals the Decimal 10), so a membership test such as
+    ``(exists (. Session CouponCodes) c (= (. c) "SUMMER10"))`` can only use Python's
+    C-level ``in`` over items known to be exactly ``str``. A TextList is known to hold
+    nothing else: its constructor refuses any other element (a str subclass or enum member
+    too, since its text may differ; TypeError) and more than `MAX_LIST_LENGTH` items
+    (ValueError), and being a tuple it cannot change afterwards.
+
+        scope = {"Session": {"CouponCodes": TextList(codes)}}
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, items: Iterable[str] = ()) -> TextList:
+        made = super().__new__(cls, items)
+        if len(made) > MAX_LIST_LENGTH:
+            raise ValueError(
+                f"a TextList holds at most {MAX_LIST_LENGTH} items, Talang's limit for a list; "
+                f"got {len(made)}"
+            )
+        for position, item in enumerate(made):
+            if type(item) is not str:
+                raise TypeError(
+                    f"a TextList holds only str values; item {position} is a {type(item).__name__}"
+                )
+        return made
+
+    def __repr__(self) -> str:
+        return f"TextList({list(self)!r})"
+
+
 _KIND_OF_TYPE: dict[type, int] = {
     Decimal: DECIMAL,
     str: STRING,
@@ -115,6 +152,7 @@ _KIND_OF_TYPE: dict[type, int] = {
     datetime: TIME,
     type(None): NULL,
     list: LIST,
+    TextList: LIST,
     dict: MAP,
 }
 
@@ -140,6 +178,8 @@ def to_value(value: Any) -> Any:
 
 
 def _to_value_slow(value: Any) -> Any:
+    if type(value) is TextList:
+        return list(value)
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
