@@ -1,8 +1,10 @@
-"""No limit is ever exceeded, whatever the load: 64 client threads at once, spread round robin
-over real `carrot serve` processes on one database, close sessions that compete for coupon
-usage limits, campaign budgets and per-profile limits; a seeded random workload of closes,
-cancels, returns and reopens must leave every counter equal to its ledger (`carrot
-check-ledgers`) and to what the sessions' effects in force add up to."""
+"""No limit is ever exceeded, whatever the load: up to 64 client threads released at once,
+spread round robin over real `carrot serve` processes on one database, close sessions that
+compete for a coupon's or a referral's usage limit, a gift card's discountLimit, campaign
+budgets (money and counts, from closes and from events) and a per-profile limit; dry closes
+consume nothing; a seeded random workload of closes, cancels, returns and reopens must leave
+every counter equal to its ledger (`carrot check-ledgers`, which is shown to catch a tampered
+counter) and to what the sessions' effects in force add up to."""
 
 from __future__ import annotations
 
@@ -145,7 +147,7 @@ def test_a_setdiscount_budget_is_given_exactly_once_over_200_concurrent_closes(
         )
         for i, response in enumerate(opened):
             assert discounts(effects_of(response, f"open budget-{i}"), campaign) == [10], (
-                f"open budget-{i}: expected 10 off before any close, got {body_effects(response)}"
+                f"open budget-{i}: expected 10 off before any close, got {response.text[:1000]}"
             )
         closed = at_once(
             sessions, lambda i: put_session(clients[i + 1], f"budget-{i}", state="closed")
@@ -178,10 +180,6 @@ def test_a_setdiscount_budget_is_given_exactly_once_over_200_concurrent_closes(
     counter = promotions.budget_counter(campaign, "setDiscount")
     assert counter == budget, f"expected the setDiscount budget counter at {budget}, got {counter}"
     ledgers_agree(database_url)
-
-
-def body_effects(response: httpx.Response) -> Any:
-    return response.text[:1000]
 
 
 # A per-profile limit -----------------------------------------------------------------------------
