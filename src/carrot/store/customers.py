@@ -387,7 +387,36 @@ def delete_profile_everywhere(conn: sa.Connection, profile_id: int) -> None:
     conn.execute(events.delete().where(events.c.session_id.in_(session_ids)))
     conn.execute(events.delete().where(events.c.profile_id == profile_id))
     conn.execute(sessions.delete().where(sessions.c.profile_id == profile_id))
+    _delete_reservations(conn, profile_id)
     conn.execute(profiles.delete().where(profiles.c.id == profile_id))
+
+
+def _delete_reservations(conn: sa.Connection, profile_id: int) -> None:
+    """The profile's coupon reservations in the applications of its environment, each
+    coupon's reservationCounter counting one less."""
+    profile = conn.execute(sa.select(profiles).where(profiles.c.id == profile_id)).one()
+    apps, reservations, coupons = (
+        tables.applications,
+        tables.coupon_reservations,
+        tables.coupons,
+    )
+    held = sa.and_(
+        reservations.c.application_id.in_(
+            sa.select(apps.c.id).where(
+                apps.c.account_id == profile.account_id, apps.c.sandbox == profile.sandbox
+            )
+        ),
+        reservations.c.profile_integration_id == profile.integration_id,
+    )
+    coupon_ids = list(conn.execute(sa.select(reservations.c.coupon_id).where(held)).scalars())
+    if not coupon_ids:
+        return
+    conn.execute(
+        coupons.update()
+        .where(coupons.c.id.in_(coupon_ids), coupons.c.reservation_counter > 0)
+        .values(reservation_counter=coupons.c.reservation_counter - 1)
+    )
+    conn.execute(reservations.delete().where(held))
 
 
 def lock_profile_sessions(conn: sa.Connection, profile_id: int) -> None:

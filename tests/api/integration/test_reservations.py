@@ -163,3 +163,17 @@ def test_inventory_lists_the_profiles_coupons_with_their_state(
     assert listed[pending["value"]]["state"] == "pending"
     without = integration.get("/v1/customer_profiles/alice/inventory").json()
     assert without["coupons"] == []
+
+
+def test_erasing_a_customer_releases_their_reservations(
+    mgmt: Api, integration: Api, application: dict[str, Any], campaign: dict[str, Any]
+) -> None:
+    [coupon] = coupons_of(mgmt, application, campaign, reservationLimit=2)
+    reserve(integration, coupon["value"], "alice", "bob")
+
+    erased = integration.delete("/v1/customer_data/alice")
+
+    assert erased.status_code == 204, erased.text
+    assert holders(integration, coupon["value"]) == ["bob"]
+    assert coupon_now(mgmt, application, coupon)["reservationCounter"] == 1
+    assert reserve(integration, coupon["value"], "carol").status_code == 200
