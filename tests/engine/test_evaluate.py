@@ -10,7 +10,8 @@ import pytest
 from carrot.engine.evaluate import CampaignRules, CampaignView
 from carrot.engine.host import CustomEffectView
 from carrot.engine.rules import compile_ruleset
-from carrot.engine.scope import EventView
+from carrot.engine.scope import CallContext, EventView, build_scope
+from carrot.talang import TextList
 from tests.engine.support import (
     NOW,
     app,
@@ -461,3 +462,19 @@ def test_failures_are_collected_only_when_explaining() -> None:
     context = CallContext(app(), NOW, session(item("a", "20")))
     assert evaluate(context, the_book).failures == []
     assert len(evaluate(context, the_book, explain=True).failures) == 1
+
+
+def test_coupon_codes_and_identifiers_are_text_lists_rules_test_membership_over() -> None:
+    the_session = session(item("a", "10")).with_changes(
+        coupon_codes=["SUMMER10", "WINTER"], identifiers=["device-1"]
+    )
+    scope = build_scope(CallContext(app(), NOW, the_session))
+    assert isinstance(scope["Session"]["CouponCodes"], TextList)
+    assert isinstance(scope["Session"]["Identifiers"], TextList)
+    has_code = ["exists", total("Session.CouponCodes"), [["c"], ["=", [".", "c"], "SUMMER10"]]]
+    has_device = ["exists", total("Session.Identifiers"), [["i"], ["=", [".", "i"], "device-1"]]]
+    the_book = book(
+        campaign(1, rule("code", ["and", has_code, has_device], ["setDiscount", "d", 1]))
+    )
+    assert values(run(the_book, the_session)) == [("setDiscount", 1)]
+    assert values(run(the_book, the_session.with_changes(coupon_codes=["WINTER"]))) == []

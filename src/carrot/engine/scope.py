@@ -16,6 +16,7 @@ from carrot.domain.referral import Referral
 from carrot.domain.session import CustomerSession
 from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey
 from carrot.engine.redemption import BudgetKey, CouponView, ReferralView
+from carrot.talang import TextList
 
 _NO_BUDGETS: Mapping[BudgetKey, Decimal] = MappingProxyType({})
 
@@ -113,7 +114,7 @@ def _session(context: CallContext, buckets: CartBuckets | None) -> dict[str, Any
     session = context.session
     if session is None:
         return {"Total": Decimal(0), "CartItemTotal": Decimal(0), "AdditionalCostTotal": Decimal(0),
-                "CartItems": [], "CouponCodes": [], "Identifiers": [], "Attributes": {},
+                "CartItems": [], "CouponCodes": TextList(), "Identifiers": TextList(), "Attributes": {},
                 "AdditionalCosts": {}, "ReferralCode": "", "State": "", "IsFirstSession": False,
                 "StoreIntegrationId": "", "IntegrationId": ""}  # fmt: skip
     items = [
@@ -127,9 +128,10 @@ def _session(context: CallContext, buckets: CartBuckets | None) -> dict[str, Any
         "AdditionalCostTotal": session.additional_cost_total,
         "CartItems": items,
         "AdditionalCosts": dict(session.additional_costs),
-        "CouponCodes": list(session.coupon_codes),
+        # Codes and identifiers are always str: a TextList lets Talang test membership fast.
+        "CouponCodes": TextList(session.coupon_codes),
         "ReferralCode": session.referral_code,
-        "Identifiers": list(session.identifiers),
+        "Identifiers": TextList(session.identifiers),
         "State": session.state.value,
         "IsFirstSession": session.first_session,
         "StoreIntegrationId": session.store_integration_id or "",
