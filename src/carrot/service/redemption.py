@@ -176,9 +176,12 @@ def evaluate_and_take(
 ) -> Taken:
     """Run `evaluate` and, when the call consumes, apply the takes of its result inside a
     savepoint. A guard that fails means another transaction took first: roll back to the
-    savepoint, evaluate again on what is left now (the answer then says what was really
-    given), up to MAX_ATTEMPTS times; then 409."""
+    savepoint, lock the counters it was about, evaluate again on what is left now (the answer
+    then says what was really given), up to MAX_ATTEMPTS times; then 409."""
+    lost: Sequence[Take] = ()
     for _ in range(MAX_ATTEMPTS):
+        if lost:
+            _lock(conn, application_id, lost)
         result = evaluate()
         takes = takes_of(result)
         if not consuming or not takes:
@@ -192,6 +195,7 @@ def evaluate_and_take(
             entries = None
         if entries is None:
             savepoint.rollback()
+            lost = takes
             continue
         savepoint.commit()
         return Taken(result, entries)
@@ -199,6 +203,21 @@ def evaluate_and_take(
         "Budgets, coupons or referrals this call needs were changed by other calls at the "
         "same time, again and again; nothing was stored. Send the call again."
     )
+
+
+def _lock(conn: Connection, application_id: int, takes: Sequence[Take]) -> None:
+    """Hold the counters a lost race was about, so the next evaluation reads values no other
+    close can change before this one takes (a savepoint keeps a deadlock from ending the
+    call: the evaluation then runs without the locks)."""
+    savepoint = conn.begin_nested()
+    try:
+        ledger.lock_counters(conn, application_id, takes)
+    except sa.exc.OperationalError as error:
+        savepoint.rollback()
+        if not _is_deadlock(error):
+            raise
+        return
+    savepoint.commit()
 
 
 def _is_deadlock(error: sa.exc.OperationalError) -> bool:

@@ -186,10 +186,32 @@ def consume(conn: Connection, application_id: int, takes: Sequence[Take]) -> lis
         limits[(entry.kind, entry.counter_id)] = take.limit
         entries.append(entry)
     merged = _merged(entries)
-    for entry in sorted(merged, key=lambda e: (e.kind, e.counter_id)):
+    for entry in sorted(merged, key=_row_order):
         if not _add(conn, entry, limits[(entry.kind, entry.counter_id)]):
             return None
     return merged
+
+
+# Tables in the order their rows are locked: every writer changes counters in this order,
+# then by row id, so no two transactions ever wait for each other in a circle.
+_LOCK_ORDER = (tables.budget_counters, tables.coupons, tables.referrals)
+
+
+def _row_order(entry: Entry) -> tuple[int, int, str]:
+    return (_LOCK_ORDER.index(COUNTERS[entry.kind].table), entry.counter_id, entry.kind)
+
+
+def lock_counters(conn: Connection, application_id: int, takes: Sequence[Take]) -> None:
+    """Lock the rows of these takes' counters (PostgreSQL; SQLite runs one writer at a time),
+    in the order every writer changes them. A close that lost a race takes these locks before
+    it evaluates again, so what it then reads cannot change before it takes."""
+    if conn.dialect.name != "postgresql" or not takes:
+        return
+    budget_keys = [take.counter for take in takes if isinstance(take.counter, BudgetKey)]
+    budget_ids = budget_counter_ids(conn, application_id, budget_keys)
+    for rank, row_id in sorted({_row_order(_entry(take, budget_ids))[:2] for take in takes}):
+        table = _LOCK_ORDER[rank]
+        conn.execute(sa.select(table.c.id).where(table.c.id == row_id).with_for_update())
 
 
 def _entry(take: Take, budget_ids: dict[BudgetKey, int]) -> Entry:
@@ -226,7 +248,7 @@ def give_back(conn: Connection, entries: Iterable[Entry]) -> list[Entry]:
     record. A counter that holds less than the amount (only possible after someone edited
     counters by hand) is left alone, so counter and ledger still agree."""
     given = []
-    for entry in sorted(entries, key=lambda e: (e.kind, e.counter_id)):
+    for entry in sorted(entries, key=_row_order):
         negative = Entry(
             entry.kind, entry.counter_id, entry.campaign_id, -entry.amount, entry.action
         )

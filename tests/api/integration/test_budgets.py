@@ -5,12 +5,16 @@ exactly; and what campaign answers show."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from carrot.engine.redemption import BudgetKey, Take
+from carrot.store import ledger
 from carrot.store.db import Database
 from tests.api.integration.promotions import (
     budget_counters,
@@ -276,4 +280,32 @@ def test_reopen_gives_back_and_the_next_close_takes_again(
     assert budget_counters(db)[("setDiscount", "", "")] == 0
     assert discounts(close(integration, "s3")) == [10]
     assert discounts(close(integration, "s1")) == []
+    assert differences(db) == []
+
+
+def test_a_close_that_loses_the_race_answers_what_it_really_got(
+    db: Database, mgmt: Api, integration: Api, application: dict[str, Any]
+) -> None:
+    """Another transaction takes the whole budget while this close evaluates: the close's
+    guarded update finds no room, it evaluates again and answers without the discount."""
+    campaign = campaign_with(mgmt, application, ALWAYS_TEN, limits=[limit("setDiscount", 10)])
+    assert discounts(session(integration, "s1")) == [10]
+    key = BudgetKey(campaign["id"], "setDiscount", "", "")
+    answers: list[dict[str, Any]] = []
+    closing = threading.Thread(target=lambda: answers.append(close(integration, "s1")))
+
+    with db.write() as conn:
+        entries = ledger.consume(
+            conn, application["id"], [Take(key, Decimal(10), Decimal(10), key.campaign_id)]
+        )
+        assert entries is not None
+        origin = ledger.Origin(ledger.EVENT, datetime.now(UTC))
+        ledger.record(conn, application["id"], entries, origin)
+        closing.start()
+        time.sleep(0.5)  # the close evaluates and waits for this transaction
+    closing.join()
+
+    [answer] = answers
+    assert discounts(answer) == []
+    assert budget_counters(db) == {("setDiscount", "", ""): Decimal(10)}
     assert differences(db) == []
