@@ -351,7 +351,7 @@ def limit_keys_for(config: LimitConfig) -> BudgetKey:
     return key
 
 
-ONE_OFF_FIRST = ["setDiscountPerItem", "one", [".", "Session", "CartItems", 0], 1]
+ONE_OFF_FIRST = ["setDiscountPerItem", "one", ["item", [".", "Session", "CartItems"], 0], 1]
 
 
 def test_per_item_choice_keeps_the_budget_of_the_chosen_discounts() -> None:

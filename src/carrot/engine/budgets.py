@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from carrot.domain.campaign import LimitConfig
+from carrot.engine.effects import money
 from carrot.engine.money import ZERO, unit
 from carrot.engine.redemption import (
     ADD_FREE_ITEM_EFFECT,
@@ -226,6 +227,17 @@ Spent = dict[Counter, Decimal]
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a budget refuses an effect. `partial`: capping applied and found nothing left (the
+    coupon's discount limit, or a setDiscount / setDiscountEffect budget with partial discounts
+    on), so a rule that already gave a discount simply gives no more; otherwise the effect
+    does not fit, and a rule that depends on a code cannot be applied at all."""
+
+    why: str
+    partial: bool = False
+
+
+@dataclass(frozen=True)
 class CampaignBudget:
     """The counters one campaign's effects draw on in this call, with what each had left
     before the call: `counters[action]` → (counter, left). What the evaluation has taken so
@@ -255,19 +267,24 @@ class CampaignBudget:
             return None
         return f"the campaign's {action} budget is used up"
 
-    def cap(self, spent: Spent, desired: Decimal) -> tuple[Decimal, Decimal | None] | str:
+    def cap(
+        self, spent: Spent, desired: Decimal, counted: bool = True
+    ) -> tuple[Decimal, Decimal | None] | Refusal:
         """What a discount of `desired` may give: (value, desiredValue or None when not
-        capped), or why it is dropped."""
-        refused = self.count(spent, SET_DISCOUNT_EFFECT)
+        capped), or why it is refused. `counted` False: a further part of one effect, which
+        needs no room in count budgets."""
+        refused = self.count(spent, SET_DISCOUNT_EFFECT) if counted else None
         if refused is not None:
-            return refused
+            return Refusal(refused, self.partial)
         give = desired
         room = self.room(spent, SET_DISCOUNT)
         if room is not None and give > room:
             room = max(room, ZERO).quantize(self.step, ROUND_FLOOR)
             if room <= ZERO or not self.partial:
-                return (
-                    f"the campaign's setDiscount budget has {room} left; the discount is {desired}"
+                return Refusal(
+                    f"the campaign's setDiscount budget has {money(room)} left; "
+                    f"the discount is {money(desired)}",
+                    self.partial,
                 )
             give = room
         if self.coupon_discount is not None:
@@ -275,7 +292,7 @@ class CampaignBudget:
             room = max(left - spent.get(counter, ZERO), ZERO).quantize(self.step, ROUND_FLOOR)
             if give > room:
                 if room <= ZERO:
-                    return "the coupon's discount limit is used up"
+                    return Refusal("the coupon's discount limit is used up", partial=True)
                 give = room
         return give, (desired if give < desired else None)
 

@@ -5,7 +5,7 @@ run — as `acceptCoupon` / `rejectCoupon` / `acceptReferral` / `rejectReferral`
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -88,10 +88,14 @@ class CodeBinding:
     ran: bool = False
     fired: bool = False
     accepted_by: Origin | None = None
+    rules: set[int] = field(default_factory=set)
+    """Indices of the campaign's rules that fired with this code valid in their condition: they
+    depend on the code, and give nothing unless it is accepted."""
     failure: tuple[Origin, int | None, int | None, str] | None = None
     """(rule, conditionIndex, effectIndex, details) of the first rule that did not fire."""
-    dropped: tuple[Origin, int, str] | None = None
-    """(rule, effectIndex, details) of the first effect a budget dropped."""
+    dropped: tuple[Origin, int | None, str] | None = None
+    """(rule, effectIndex, details) of the effect that could not be applied and rejects the
+    code (EffectCouldNotBeApplied): the rules that depend on the code then give nothing."""
 
     @property
     def valid(self) -> bool:

@@ -36,6 +36,38 @@ How campaigns are chosen and combined, and how discounts are computed, is in
 """
 
 
+BUDGETS = [
+    "## Budgets\n",
+    "A campaign's `limits` cap what its effects give, at what every counter that applies to the",
+    "call has left (minus what earlier effects of the same evaluation took):",
+    "",
+    "- `setDiscount` (money): a discount larger than what is left gives what is left, with",
+    "  `desiredValue`, when the application has partial discounts on; without them it is",
+    "  dropped. A coupon's `discountLimit` caps every discount of its campaign like a gift card",
+    "  balance, partially whatever the application says. Nothing left: dropped.",
+    "- Counts (`setDiscountEffect`, `addFreeItemEffect`, `customEffect`, `createCoupon`,",
+    "  `createReferral`, `reserveCoupon`): each effect takes 1 (a `setDiscountPerItemProRata`",
+    "  once, whatever parts it has); without room it is dropped. `setDiscountEffect` caps",
+    "  partially when partial discounts are on, as `setDiscount` does.",
+    "",
+    "What a dropped effect does depends on its rule:",
+    "",
+    "- In a rule without codes, the rule's other effects stand, and a rule failure says why",
+    "  when the call explains.",
+    "- A rule that depends on a code is all or nothing. Where capping is partial, once the",
+    "  rule has given a discount, a later effect that finds nothing left is no effect (as a",
+    "  value of 0 is): the code is accepted and the rule gave what the card or budget had.",
+    "  Otherwise — the rule's first discount finds nothing left, a discount does not fit a",
+    "  budget that does not cap partially, or another effect finds no room in its count — the",
+    "  code is rejected `EffectCouldNotBeApplied` with that `effectIndex`, and the rule gives",
+    "  nothing (see above).",
+    "- An evaluation group with evaluationScope cartItem caps the effects it chooses per item",
+    "  again. An effect dropped there is a rule failure and, when its rule depends on a code,",
+    "  rejects the code as above; the items are then chosen again without that rule's effects.",
+    "",
+]
+
+
 def render() -> str:
     parts = [INTRODUCTION, "## What rules read\n", "| path | kind | meaning |", "|---|---|---|"]
     parts += [f"| `{path}` | {kind} | {meaning} |" for path, kind, meaning in PATHS]
@@ -49,11 +81,16 @@ def render() -> str:
         "A campaign is evaluated with at most one coupon code of the session (its first code",
         "that passed the checks before rules) and the session's referral code when it belongs",
         "to the campaign; they read as `Coupon` and `Referral` above. A rule that fires having",
-        "checked one of these accepts the code:",
+        "found one of these valid accepts the code, and depends on it: the rule gives its effects",
+        "only if the code is accepted. When the code ends up rejected for any reason",
+        "(`EffectCouldNotBeApplied` included), no rule that depends on it gives anything, and",
+        "none of their budget takes are made; the campaign's rules that do not depend on the",
+        "code give what they give without them. Failure effects do not depend on the code.",
         "",
     ]
     for function in CONDITIONS:
         parts += _function(function)
+    parts += BUDGETS
     parts += [
         "## Effects\n",
         "Effects may only appear among a rule's `effects`; among `failureEffects` (run when the",

@@ -38,6 +38,9 @@ class Effect:
     intent: Any = field(default=None, compare=False)
     """What the service must store for it (a CouponIntent, ReferralIntent or
     ReservationIntent), kept with the effect so only chosen effects leave intents."""
+    part_of: object | None = field(default=None, compare=False)
+    """The setDiscountPerItemProRata call this is one part of: its parts count once against
+    count budgets, also when an evaluation group's per-item choice keeps only some."""
 
     def to_wire(self) -> dict[str, Any]:
         origin = self.origin
@@ -104,6 +107,7 @@ def set_discount_per_item(
     pro_rata_total: Decimal | None = None,
     desired: Decimal | None = None,
     desired_total: Decimal | None = None,
+    part_of: object | None = None,
 ) -> Effect:
     value = total_of(taken)
     props: dict[str, Any] = {
@@ -118,7 +122,7 @@ def set_discount_per_item(
         props["totalDiscount"] = money(pro_rata_total)
     if desired_total is not None:
         props["desiredTotalDiscount"] = money(desired_total)
-    return Effect(origin, "setDiscountPerItem", props, value, key, tuple(taken))
+    return Effect(origin, "setDiscountPerItem", props, value, key, tuple(taken), part_of=part_of)
 
 
 def set_discount_per_additional_cost(

@@ -10,7 +10,10 @@ applies its mode to the campaigns and subgroups it holds, in their order:
 - with evaluationScope cartItem, listOrder / lowestDiscount / highestDiscount choose per cart
   item among the per-item discounts; effects that are not per-item discounts all apply.
 
-A campaign triggers when at least one of its rules fires.
+A campaign triggers when at least one of its rules fires. A rule whose condition found a code
+valid (couponValid / referralValid) depends on it and is all or nothing: when the code is
+rejected — an effect of the rule that budgets cannot give included — the rule gives nothing
+(docs/rules.md, Budgets).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from functools import cached_property
 from typing import Any
 
 from carrot.domain.campaign import LimitConfig
-from carrot.engine.budgets import COUNTED, CampaignBudget, campaign_budget
+from carrot.engine.budgets import COUNTED, CampaignBudget, Refusal, campaign_budget
 from carrot.engine.cart import Allocation, CartBuckets, ItemKey
 from carrot.engine.codes import (
     COUPON,
@@ -38,7 +41,7 @@ from carrot.engine.codes import (
     rejected,
 )
 from carrot.engine.effects import Effect, Origin, money, with_allocations
-from carrot.engine.host import CampaignExtras, CustomEffectView, RuleSink
+from carrot.engine.host import CampaignExtras, CustomEffectView, Dropped, RuleSink
 from carrot.engine.money import ZERO
 from carrot.engine.redemption import (
     BudgetKey,
@@ -390,34 +393,71 @@ class _Evaluation:
     def _per_item(
         self, node: GroupNode, trials: list[tuple[Result, CartBuckets]], buckets: CartBuckets
     ) -> Result:
-        """cartItem scope: the mode picks, for each item, whose per-item discount it gets."""
+        """cartItem scope: the mode picks, for each item, whose per-item discount it gets, and
+        the chosen effects are capped again at what budgets have left. An effect dropped there
+        is a rule failure and rejects the codes its rule depends on; the choice is then made
+        again without the effects of the rules that depended on them."""
+        result = Result()
+        for trial, _ in trials:
+            result.failures += trial.failures
+            result.triggered += trial.triggered
+        start = buckets.copy()
+        rejecting: list[Dropped] = []  # the drops that rejected codes, from earlier rounds
+        while True:
+            offered = [
+                [effect for effect in trial.effects if not _withdrawn(self._depends(effect))]
+                for trial, _ in trials
+            ]
+            result.effects, dropped = self._readmit_chosen(node, offered, buckets)
+            if not self._reject(dropped):
+                break
+            rejecting += [drop for drop in dropped if drop.rejects]
+            buckets.assign(start.copy())
+        if self.explain:
+            result.failures += [self._dropped(drop) for drop in rejecting + dropped]
+        return result
+
+    def _readmit_chosen(
+        self, node: GroupNode, offered: list[list[Effect]], buckets: CartBuckets
+    ) -> tuple[list[Effect], list[Dropped]]:
+        """The per-item discounts the mode chooses, and every other effect, applied to
+        `buckets` and capped at what budgets have left; and the effects dropped for lack of
+        budget."""
         best: dict[ItemKey, tuple[int, Decimal]] = {}
-        for index, (trial, _) in enumerate(trials):
-            for key, amount in _item_discounts(trial.effects).items():
+        for index, effects in enumerate(offered):
+            for key, amount in _item_discounts(effects).items():
                 current = best.get(key)
                 if current is None or _better(node.mode, amount, current[1]):
                     best[key] = (index, amount)
-        result = Result()
-        for index, (trial, _) in enumerate(trials):
-            result.failures += trial.failures
-            kept = [
-                effect
-                for effect in trial.effects
-                if not _is_item_discount(effect) or best.get(effect.item, (-1, ZERO))[0] == index  # type: ignore[arg-type]
-            ]
-            if trial.triggered:
-                result.triggered += trial.triggered
-            for effect in kept:
+        admitted: list[Effect] = []
+        dropped: list[Dropped] = []
+        gave: set[tuple[int, int]] = set()
+        counted: set[object] = set()  # pro-rata effects one part of which was counted
+        for index, effects in enumerate(offered):
+            for effect in effects:
+                if _is_item_discount(effect) and best[effect.item][0] != index:  # type: ignore[index]
+                    continue
                 budget = self._budgets.get(effect.origin.campaign_id)
                 if budget is None:
-                    result.effects.append(
-                        with_allocations(effect, buckets.retake(effect.allocations))
-                    )
+                    admitted.append(with_allocations(effect, buckets.retake(effect.allocations)))
                     continue
-                readmitted = _readmit(effect, buckets, budget)
-                if readmitted is not None:
-                    result.effects.append(readmitted)
-        return result
+                whole = effect.part_of
+                readmitted = _readmit(
+                    effect, buckets, budget, whole is None or whole not in counted
+                )
+                rule = (effect.origin.campaign_id, effect.origin.rule_index)
+                if isinstance(readmitted, Effect):
+                    admitted.append(readmitted)
+                    if readmitted.discount > ZERO:
+                        gave.add(rule)
+                        if whole is not None:
+                            counted.add(whole)
+                    continue
+                codes = self._depends(effect)
+                if codes and readmitted.partial and rule in gave:
+                    continue  # the rule gave what was left: value 0 is no effect
+                dropped.append(Dropped(effect.origin, None, readmitted.why, codes))
+        return admitted, dropped
 
     def _excluded(self, node: GroupNode, loser: Result, winner: Result) -> list[RuleFailure]:
         if not self.explain:
@@ -472,29 +512,81 @@ class _Evaluation:
         """The budget and codes of a campaign that has either."""
         self.special = True
         if campaign.id not in self._budgets:
-            self._budgets[campaign.id] = campaign_budget(
-                campaign.id,
-                campaign.limits,
-                self.context,
-                coupon=(coupon.id, coupon.discount_left)
-                if coupon is not None and coupon.valid and coupon.id is not None
-                else None,
-                referral_id=referral.id if referral is not None and referral.valid else None,
-            )
+            self._budgets[campaign.id] = self._campaign_budget(campaign)
         return CampaignExtras(self._budgets[campaign.id], coupon, referral)
 
+    def _campaign_budget(self, campaign: CampaignView) -> CampaignBudget | None:
+        """What the campaign's effects draw on: its budgets, counted for its codes that may
+        still be accepted (the coupon's discount limit caps like a gift card balance)."""
+        coupon = self.coupon_of.get(campaign.id)
+        coupon_id = _live_id(coupon)
+        return campaign_budget(
+            campaign.id,
+            campaign.limits,
+            self.context,
+            coupon=None
+            if coupon is None or coupon_id is None
+            else (coupon_id, coupon.discount_left),
+            referral_id=_live_id(self.referral_of.get(campaign.id)),
+        )
+
+    def _reject(self, dropped: Iterable[Dropped]) -> bool:
+        """Reject (EffectCouldNotBeApplied) each code a dropped effect's rule depends on, unless
+        already rejected; True when one was. Their campaigns' budgets no longer count them."""
+        campaigns = set()
+        for drop in dropped:
+            for code in drop.rejects:
+                if code.dropped is None:
+                    code.dropped = (drop.origin, drop.effect_index, drop.why)
+                    campaigns.add(code.campaign_id)
+        for campaign_id in campaigns:
+            rules = self.book.campaign(campaign_id)
+            assert rules is not None, "a code's rules ran, so its campaign is in the book"
+            self._budgets[campaign_id] = self._campaign_budget(rules.campaign)
+        return bool(campaigns)
+
+    def _depends(self, effect: Effect) -> tuple[CodeBinding, ...]:
+        """The codes the rule that gave `effect` depends on."""
+        if not self.has_codes:
+            return ()
+        origin = effect.origin
+        codes = (self.coupon_of.get(origin.campaign_id), self.referral_of.get(origin.campaign_id))
+        return tuple(code for code in codes if code is not None and origin.rule_index in code.rules)
+
     def campaign(self, rules: CampaignRules, group: GroupNode, buckets: CartBuckets) -> Result:
+        """What one campaign gives. A rule is all or nothing with respect to the codes it
+        depends on: when one of its effects cannot be applied, the code is rejected and the
+        campaign runs again from the same cart and budgets, its rules that depend on the code
+        giving nothing."""
         campaign, ruleset = rules.campaign, rules.ruleset
-        result = Result()
         if ruleset is None or not self._selected(campaign):
-            return result
-        extra, explain = None, self.explain
+            return Result()
         coupon = referral = None
         if self.has_codes:
             coupon = self.coupon_of.get(campaign.id)
             referral = self.referral_of.get(campaign.id)
-            # Rejecting a code says why its campaign's rules did not fire, explained or not.
-            explain = explain or coupon is not None or referral is not None
+        start = None
+        if _live_id(coupon) is not None or _live_id(referral) is not None:
+            start = buckets.copy()
+        while True:
+            result, extra = self._run(rules, group, buckets, coupon, referral)
+            if start is None or extra is None or not self._reject(extra.dropped):
+                return result
+            buckets.assign(start.copy())
+
+    def _run(
+        self,
+        rules: CampaignRules,
+        group: GroupNode,
+        buckets: CartBuckets,
+        coupon: CodeBinding | None,
+        referral: CodeBinding | None,
+    ) -> tuple[Result, CampaignExtras | None]:
+        campaign, ruleset = rules.campaign, rules.ruleset
+        assert ruleset is not None
+        result = Result()
+        # Rejecting a code says why its campaign's rules did not fire, explained or not.
+        extra, explain = None, self.explain or coupon is not None or referral is not None
         if campaign.limits or ruleset.creates or coupon is not None or referral is not None:
             extra = self._extras(campaign, coupon, referral)
         if ruleset.event_types is not None and self._event_type not in ruleset.event_types:
@@ -502,7 +594,7 @@ class _Evaluation:
                 result.failures.append(self._wrong_event(campaign, ruleset, group))
             if extra is not None:
                 self._codes_ran(extra, result, fired=False)
-            return result
+            return result, extra
         sink = RuleSink(
             self.context.application,
             buckets,
@@ -526,20 +618,31 @@ class _Evaluation:
         if fired:
             result.triggered.append(campaign)
         if extra is not None:
-            self._dropped(extra, campaign, result)
+            if self.explain:
+                result.failures += [self._dropped(drop) for drop in extra.dropped]
             self._codes_ran(extra, result, fired)
-        return result
+        return result, extra
 
-    def _dropped(self, extra: CampaignExtras, campaign: CampaignView, result: Result) -> None:
-        """Effects a budget dropped: rule failures, and the reason the campaign's code is
-        rejected."""
-        for code in (extra.coupon, extra.referral):
-            if code is not None and extra.dropped and code.dropped is None:
-                code.dropped = extra.dropped[0]
-        if self.explain:
-            for origin, index, why in extra.dropped:
-                details = f"Effect could not be applied: {why}."
-                result.failures.append(_failure(campaign, origin, details, effect=index))
+    def _dropped(self, drop: Dropped) -> RuleFailure:
+        """The rule failure of an effect a budget dropped."""
+        rules = self.book.campaign(drop.origin.campaign_id)
+        assert rules is not None
+        details = f"Effect could not be applied: {drop.why}."
+        return _failure(rules.campaign, drop.origin, details, effect=drop.effect_index)
+
+    def _not_applied(
+        self, campaign: CampaignView, origin: Origin, code: CodeBinding
+    ) -> RuleFailure:
+        """The rule failure of a rule that gives nothing because its code was rejected."""
+        assert code.dropped is not None
+        by, index, why = code.dropped
+        if by.rule_index == origin.rule_index:
+            return _failure(campaign, origin, f"Effect could not be applied: {why}.", effect=index)
+        details = (
+            f"Not applied: the rule depends on {code.kind} {code.code}, rejected because an "
+            f"effect of rule '{by.rule_name}' could not be applied: {why}."
+        )
+        return _failure(campaign, origin, details)
 
     def _codes_ran(self, extra: CampaignExtras, result: Result, fired: bool) -> None:
         """What the campaign's rules did with its codes; failures collected only for them are
@@ -604,7 +707,7 @@ class _Evaluation:
         sink.origin = origin
         extra = sink.extra
         if extra is not None:
-            extra.coupon_read = extra.referral_read = False
+            extra.start_rule()
         for index, part in enumerate(rule.condition):
             passed, details = self._check(part, scope, sink, binding_errors, explain)
             if not passed:
@@ -616,8 +719,14 @@ class _Evaluation:
                     self._effects(rule.failure_effects, scope, sink, result, campaign, explain)
                 return False
         if extra is not None:
-            _accepts(extra.coupon, extra.coupon_read, origin)
-            _accepts(extra.referral, extra.referral_read, origin)
+            depends = extra.depended_on()
+            for code in depends:
+                _accepts(code, origin)
+            rejected = next((code for code in depends if code.dropped is not None), None)
+            if rejected is not None:
+                if explain:
+                    result.failures.append(self._not_applied(campaign, origin, rejected))
+                return True
         self._effects(rule.effects, scope, sink, result, campaign, explain)
         return True
 
@@ -685,24 +794,33 @@ def _triggered_by(effect: Effect, by_coupon: dict[int, int | None]) -> Effect:
     return replace(effect, origin=replace(effect.origin, triggered_by_coupon=coupon_id))
 
 
-def _readmit(effect: Effect, buckets: CartBuckets, budget: CampaignBudget) -> Effect | None:
+def _withdrawn(codes: Iterable[CodeBinding]) -> bool:
+    """Whether one of the codes an effect depends on was rejected (its rule gives nothing)."""
+    return any(code.dropped is not None for code in codes)
+
+
+def _readmit(
+    effect: Effect, buckets: CartBuckets, budget: CampaignBudget, counted: bool = True
+) -> Effect | Refusal:
     """An effect found on a trial copy, applied for real: capped again at what the budget
-    has left in this state (per-item choice mixes effects of several trials)."""
+    has left in this state (per-item choice mixes effects of several trials). `counted`
+    False: a further part of a pro-rata effect, which counts once."""
     if effect.discount > ZERO:
-        verdict = budget.cap(buckets.spent, effect.discount)
-        if isinstance(verdict, str):
-            return None
+        verdict = budget.cap(buckets.spent, effect.discount, counted)
+        if isinstance(verdict, Refusal):
+            return verdict
         give, desired = verdict
         readmitted = with_allocations(effect, buckets.retake(_up_to(effect.allocations, give)))
         if desired is not None:
-            readmitted.props["desiredValue"] = money(desired)
+            readmitted.props.setdefault("desiredValue", money(desired))
     elif effect.effect_type in COUNTED:
-        if budget.count(buckets.spent, COUNTED[effect.effect_type]) is not None:
-            return None
+        refused = budget.count(buckets.spent, COUNTED[effect.effect_type])
+        if refused is not None:
+            return Refusal(refused)
         readmitted = effect
     else:
         readmitted = with_allocations(effect, buckets.retake(effect.allocations))
-    budget.spend(buckets.spent, readmitted.effect_type, readmitted.discount)
+    budget.spend(buckets.spent, readmitted.effect_type, readmitted.discount, counted)
     return readmitted
 
 
@@ -718,10 +836,20 @@ def _up_to(allocations: Sequence[Allocation], amount: Decimal) -> list[Allocatio
     return kept
 
 
-def _accepts(code: CodeBinding | None, read: bool, origin: Origin) -> None:
-    """A rule that fires having checked couponValid / referralValid accepts the code."""
-    if code is not None and read and code.valid and code.accepted_by is None:
+def _accepts(code: CodeBinding, origin: Origin) -> None:
+    """A rule that fires having found couponValid / referralValid true accepts the code, and
+    depends on it."""
+    code.rules.add(origin.rule_index)
+    if code.accepted_by is None:
         code.accepted_by = origin
+
+
+def _live_id(code: CodeBinding | None) -> int | None:
+    """The id of a code that may still be accepted: it passed the checks before rules, and no
+    effect of a rule depending on it was refused."""
+    if code is None or not code.valid or code.dropped is not None:
+        return None
+    return code.id
 
 
 def _bind(

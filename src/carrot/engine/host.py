@@ -13,7 +13,7 @@ from typing import Any
 
 from carrot.domain.coupon import MAX_USAGE_LIMIT
 from carrot.engine import effects as fx
-from carrot.engine.budgets import CampaignBudget, profile_id
+from carrot.engine.budgets import CampaignBudget, Refusal, profile_id
 from carrot.engine.cart import CartBuckets, ItemKey
 from carrot.engine.codes import CodeBinding
 from carrot.engine.effects import Effect, Origin
@@ -58,6 +58,18 @@ class CustomEffectView:
     is_per_item: bool = False
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """An effect a budget dropped: its rule, its index among the rule's effects (None when
+    the per-item choice of an evaluation group dropped it), why, and the codes it rejects —
+    those its rule depends on (EffectCouldNotBeApplied)."""
+
+    origin: Origin
+    effect_index: int | None
+    why: str
+    rejects: tuple[CodeBinding, ...] = ()
+
+
 @dataclass
 class CampaignExtras:
     """What a campaign with a code or a budget adds to its sink; campaigns without either have
@@ -69,10 +81,23 @@ class CampaignExtras:
     coupon_read: bool = False
     """couponValid was called by the current rule."""
     referral_read: bool = False
+    gave: bool = False
+    """The current rule gave a discount already."""
     effect_index: int = 0
     """The index of the effect running, among its rule's effects."""
-    dropped: list[tuple[Origin, int, str]] = field(default_factory=list)
-    """(rule, effect index, why) of each effect a budget dropped."""
+    dropped: list[Dropped] = field(default_factory=list)
+    """Each effect a budget dropped."""
+
+    def start_rule(self) -> None:
+        self.coupon_read = self.referral_read = self.gave = False
+
+    def depended_on(self) -> tuple[CodeBinding, ...]:
+        """The codes the current rule depends on: those its condition found valid."""
+        return tuple(
+            code
+            for code, read in ((self.coupon, self.coupon_read), (self.referral, self.referral_read))
+            if code is not None and read and code.valid
+        )
 
 
 @dataclass
@@ -94,10 +119,12 @@ class RuleSink:
 
     def record(self, effect: Effect, counted: bool = True) -> None:
         self.effects.append(effect)
-        if self.extra is not None and self.extra.budget is not None:
-            self.extra.budget.spend(
-                self.buckets.spent, effect.effect_type, effect.discount, counted
-            )
+        extra = self.extra
+        if extra is not None:
+            if effect.discount > ZERO:
+                extra.gave = True
+            if extra.budget is not None:
+                extra.budget.spend(self.buckets.spent, effect.effect_type, effect.discount, counted)
 
     def amount(self, value: Decimal, argument: int) -> Decimal:
         if value < ZERO:
@@ -141,7 +168,11 @@ def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
 
 
 # Budgets cap a discount before it draws on the cart's buckets, at what the cart would give
-# (`desired`), so the buckets only ever lose what the effect really gives.
+# (`desired`), so the buckets only ever lose what the effect really gives. A rule that depends on
+# a code (its condition found couponValid / referralValid true) is all or nothing: an effect it
+# cannot give rejects the code (EffectCouldNotBeApplied) and the evaluation then takes back all
+# of the rule's effects — except an effect that finds nothing left where capping applies, after
+# the rule already gave a discount: the rule gave what the card or budget had.
 
 
 def _budget(sink: RuleSink) -> CampaignBudget | None:
@@ -156,16 +187,19 @@ def _capped(
     if desired <= ZERO:
         return desired, None
     verdict = budget.cap(sink.buckets.spent, desired)
-    if isinstance(verdict, str):
+    if isinstance(verdict, Refusal):
         _drop(sink, verdict)
         return None
     return verdict
 
 
-def _drop(sink: RuleSink, why: str) -> None:
+def _drop(sink: RuleSink, refusal: Refusal) -> None:
     extra = sink.extra
     assert extra is not None
-    extra.dropped.append((sink.origin, extra.effect_index, why))
+    codes = extra.depended_on()
+    if codes and refusal.partial and extra.gave:
+        return  # nothing more is left: value 0 is no effect
+    extra.dropped.append(Dropped(sink.origin, extra.effect_index, refusal.why, codes))
 
 
 def _counted(sink: RuleSink, action: str) -> bool:
@@ -175,7 +209,7 @@ def _counted(sink: RuleSink, action: str) -> bool:
         return True
     refused = budget.count(sink.buckets.spent, action)
     if refused is not None:
-        _drop(sink, refused)
+        _drop(sink, Refusal(refused))
         return False
     return True
 
@@ -232,11 +266,18 @@ def set_discount_per_item_pro_rata(
             return
         whole, desired = capped
     # One effect of the rule, spread over items: it counts once against count budgets.
-    counted = True
+    counted, call = True, object()
     for key, part in zip(keys, split(whole, room, sink.places), strict=True):
         taken = sink.buckets.take_item(key, chosen, part)
         effect = fx.set_discount_per_item(
-            sink.origin, name, key, chosen, taken, pro_rata_total=whole, desired_total=desired
+            sink.origin,
+            name,
+            key,
+            chosen,
+            taken,
+            pro_rata_total=whole,
+            desired_total=desired,
+            part_of=call,
         )
         sink.record(effect, counted)
         counted = counted and effect.discount <= ZERO
@@ -512,7 +553,7 @@ EFFECTS: tuple[FunctionDef, ...] = (
             "(name: String, value: Decimal, scope: String) -> Null",
         ],
         set_discount,
-        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope, then at what the campaign's setDiscount budgets (and its coupon's discount limit) have left: with partial discounts the effect gives what is left and says desiredValue, without them it is dropped. Each discount effect takes 1 from setDiscountEffect budgets.",
+        "Discount the session: scope sessionTotal, cartItems or additionalCosts (default: the application's defaultDiscountScope). Capped at what is left of the scope, then at what the campaign's setDiscount budgets (and its coupon's discount limit) have left: with partial discounts the effect gives what is left and says desiredValue, without them it is dropped (see Budgets). Each discount effect takes 1 from setDiscountEffect budgets.",
         '["setDiscount", "10% off", ["*", [".", "Session", "Total"], 0.1]]',
     ),
     _effect(
@@ -636,13 +677,13 @@ CONDITIONS: tuple[FunctionDef, ...] = (
     _condition(
         "couponValid",
         coupon_valid,
-        "True when the session carries a code of this campaign that passed the checks before rules (running campaign, validity dates, recipient, reservation, usage and discount limits, redeemCoupon budgets). A rule that fires having checked it accepts the coupon; its campaign's effects carry triggeredByCoupon.",
+        "True when the session carries a code of this campaign that passed the checks before rules (running campaign, validity dates, recipient, reservation, usage and discount limits, redeemCoupon budgets). A rule that fires having found it true accepts the coupon and depends on it: the rule's effects are given only if the coupon is accepted (see Budgets). The campaign's effects carry triggeredByCoupon.",
         "accepts the coupon when the rule fires",
     ),
     _condition(
         "referralValid",
         referral_valid,
-        "True when the session's referral code belongs to this campaign and passed the checks before rules (running campaign, validity dates, not the advocate, the friend, usage limit, redeemReferral budgets). A rule that fires having checked it accepts the referral.",
+        "True when the session's referral code belongs to this campaign and passed the checks before rules (running campaign, validity dates, not the advocate, the friend, usage limit, redeemReferral budgets). A rule that fires having found it true accepts the referral and depends on it, as with couponValid.",
         "accepts the referral when the rule fires",
     ),
 )
