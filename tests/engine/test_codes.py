@@ -200,6 +200,15 @@ def test_per_profile_redemption_budget() -> None:
     assert Take(next_key, Decimal(1), Decimal(1), 1) in outcome.takes
 
 
+def test_limit_reasons_print_the_limit_as_a_number_without_a_trailing_zero() -> None:
+    # Stored limits come back as "2.0" (JSON floats); the reason reads "2".
+    the_book = coupon_book(limits=(redeem("2.0", "Profile"),))
+    key = BudgetKey(1, "redeemCoupon", entity_key([("Profile", "p1")]))
+    outcome = call(the_book, CART, coupons=views(coupon()), budgets={key: Decimal(2)})
+    details = wire(outcome, "rejectCoupon")[0]["props"]["details"]
+    assert details == "redeemCoupon is limited to 2 per profile"
+
+
 def test_per_profile_redemption_budget_needs_a_profile() -> None:
     the_book = coupon_book(limits=(redeem("1", "Profile"),))
     outcome = call(the_book, ANONYMOUS, coupons=views(coupon()))

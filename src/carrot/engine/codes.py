@@ -13,7 +13,7 @@ from carrot.domain.campaign import LimitConfig
 from carrot.domain.coupon import Coupon
 from carrot.domain.referral import Referral
 from carrot.engine.budgets import PROFILE, MissingEntity, coupon_limits, limit_keys, profile_id
-from carrot.engine.effects import Effect, Origin
+from carrot.engine.effects import Effect, Origin, money
 from carrot.engine.redemption import REDEEM_REFERRAL, BudgetKey, CouponView, ReferralView
 from carrot.engine.scope import CallContext, coupon_scope, referral_scope
 
@@ -283,7 +283,7 @@ def _redeem_budgets(
                 per_profile = PROFILE in limit.entities
                 return (
                     PROFILE_LIMIT_REACHED if per_profile else CAMPAIGN_LIMIT_REACHED,
-                    f"{limit.action} is limited to {limit.limit}"
+                    f"{limit.action} is limited to {money(limit.limit)}"
                     + (" per profile" if per_profile else ""),
                 )
             keys.append((key, limit.limit))
