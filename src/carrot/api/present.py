@@ -144,6 +144,10 @@ def integration_state(state: IntegrationState, response_content: Sequence[str]) 
         ]
     if "ruleFailureReasons" in wanted:
         body["ruleFailureReasons"] = evaluation.rule_failure_reasons
+    if "coupons" in wanted:
+        body["coupons"] = [coupon_wire(coupon) for coupon in evaluation.coupons]
+    if "referral" in wanted and evaluation.referral is not None:
+        body["referral"] = referral_wire(evaluation.referral)
     if state.returned is not None and state.session is not None:
         body["return"] = model_return(state.returned, state.session)
         if "previousReturns" in wanted:

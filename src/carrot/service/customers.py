@@ -29,6 +29,9 @@ class Evaluation:
     rule_failure_reasons: list[dict[str, Any]] = field(default_factory=list)
     created_coupons: list[Coupon] = field(default_factory=list)
     created_referrals: list[Referral] = field(default_factory=list)
+    # The session's codes found in the application, as they stand after the call.
+    coupons: list[Coupon] = field(default_factory=list)
+    referral: Referral | None = None
 
 
 @dataclass(frozen=True)

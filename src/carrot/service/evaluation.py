@@ -17,9 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from carrot.domain import campaign as domain
+from carrot.domain.coupon import Coupon
 from carrot.domain.errors import BadRequest
 from carrot.domain.money import minor_units
 from carrot.domain.profile import CustomerProfile
+from carrot.domain.referral import Referral
 from carrot.domain.session import CustomerSession
 from carrot.engine.budgets import budget_keys
 from carrot.engine.evaluate import (
@@ -164,10 +166,13 @@ def _custom_effects(effects: Iterable[domain.CustomEffect]) -> dict[str, CustomE
 
 @dataclass(frozen=True)
 class RulesRun:
-    """The outcome of the rules for one call, with the campaigns that triggered."""
+    """The outcome of the rules for one call, with the campaigns that triggered and the
+    session's codes as the store found them."""
 
     outcome: Outcome
     triggered: list[domain.Campaign] = field(default_factory=list)
+    coupons: list[Coupon] = field(default_factory=list)
+    referral: Referral | None = None
 
     @property
     def effects(self) -> list[dict[str, Any]]:
@@ -212,7 +217,8 @@ def run_rules(
         explain=explain,
     )
     triggered = [compiled.campaigns[c.id] for c in outcome.triggered if c.id in compiled.campaigns]
-    return RulesRun(outcome, triggered)
+    found = [view.coupon for view in coupons if view.coupon is not None]
+    return RulesRun(outcome, triggered, found, referral.referral if referral else None)
 
 
 def _application(

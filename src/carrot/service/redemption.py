@@ -246,6 +246,29 @@ def set_referral_friends(
             )
 
 
+def codes_now(
+    conn: Connection,
+    coupons: list[Coupon],
+    referral: Referral | None,
+    entries: Sequence[ledger.Entry],
+) -> tuple[list[Coupon], Referral | None]:
+    """The session's coupons and referral read again when this call changed their counters
+    (or, for a referral, its friend), so the answer shows them as stored."""
+    kinds = {entry.kind for entry in entries}
+    if coupons and kinds & {ledger.COUPON_USAGE, ledger.COUPON_DISCOUNT}:
+        rows = conn.execute(
+            sa.select(tables.coupons).where(tables.coupons.c.id.in_([c.id for c in coupons]))
+        )
+        fresh = {row.id: coupon_store.coupon_from_row(row) for row in rows}
+        coupons = [fresh.get(coupon.id, coupon) for coupon in coupons]
+    if referral is not None and ledger.REFERRAL_USAGE in kinds:
+        row = conn.execute(
+            sa.select(tables.referrals).where(tables.referrals.c.id == referral.id)
+        ).first()
+        referral = referral if row is None else referral_store.referral_from_row(row)
+    return coupons, referral
+
+
 # --- what rules create -----------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ from carrot.service.evaluation import (
 )
 from carrot.service.keys import IntegrationCaller
 from carrot.service.redemption import (
+    codes_now,
     evaluate_and_take,
     give_back_returned,
     give_back_session,
@@ -281,6 +282,8 @@ def _evaluated(
         effects=applied.effects,
         triggered_campaigns=run.triggered,
         rule_failure_reasons=applied.failures,
+        coupons=run.coupons,
+        referral=run.referral,
     )
     return Evaluated(
         applied.session.with_changes(effects=applied.effects),
@@ -311,8 +314,11 @@ def _store_consequences(
     if not consuming:
         return evaluation
     set_referral_friends(conn, outcome.takes, evaluated.session.profile_integration_id)
+    coupons, referral = codes_now(conn, run.coupons, run.referral, evaluated.entries)
     return replace(
         evaluation,
+        coupons=coupons,
+        referral=referral,
         created_coupons=store_created_coupons(
             conn, caller.application_id, outcome.created_coupons, origin.when
         ),

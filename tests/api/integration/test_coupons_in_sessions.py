@@ -509,3 +509,32 @@ def test_create_referral_makes_a_code_for_the_profile(
     [created] = closed["createdReferrals"]
     assert created["advocateProfileIntegrationId"] == "alice"
     assert [r["code"] for r in referrals_now(mgmt, application, campaign)] == [created["code"]]
+
+
+def test_response_content_coupons_and_referral_show_the_codes_as_stored(
+    mgmt: Api, integration: Api, application: dict[str, Any]
+) -> None:
+    campaign = campaign_with(
+        mgmt, application, rule("both", [COUPON_VALID, REFERRAL_VALID], discount(10))
+    )
+    [coupon] = coupons_of(mgmt, application, campaign)
+    code = referral_code(integration, campaign)["code"]
+    body = {
+        "customerSession": {
+            "profileId": "friend",
+            "state": "closed",
+            "couponCodes": [coupon["value"], "UNKNOWN"],
+            "referralCode": code,
+            "cartItems": [{"sku": "a", "price": 100, "quantity": 1}],
+        },
+        "responseContent": ["coupons", "referral"],
+    }
+
+    response = integration.put("/v2/customer_sessions/s1", json=body)
+
+    assert response.status_code == 200, response.text
+    [shown] = response.json()["coupons"]
+    assert shown["value"] == coupon["value"] and shown["usageCounter"] == 1
+    referral = response.json()["referral"]
+    assert referral["code"] == code and referral["usageCounter"] == 1
+    assert referral["friendProfileIntegrationId"] == "friend"
