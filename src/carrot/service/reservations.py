@@ -1,5 +1,5 @@
 """Coupon reservations (POST|DELETE /v1/coupon_reservations/{couponValue}, GET
-…/customerprofiles/{couponValue}) and the coupons of a profile's inventory.
+…/customerprofiles/{couponValue}) and the coupons and referrals of a profile's inventory.
 
 A reservation puts a coupon in a profile's wallet (its inventory); when the coupon's
 reservation is mandatory, only profiles holding one may redeem it. A coupon's
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from carrot.domain.coupon import Coupon
 from carrot.domain.errors import BadRequest, NotFound, Problem
 from carrot.domain.profile import CustomerProfile
+from carrot.domain.referral import Referral, ReferralQuery
 from carrot.service.clock import utcnow
 from carrot.service.codes import in_application_case
 from carrot.service.customers import require_dry_for_staging
@@ -27,6 +28,7 @@ from carrot.service.redemption import reserve, unreserve
 from carrot.store import coupons as coupon_store
 from carrot.store import customers as customer_store
 from carrot.store import ledger, tables
+from carrot.store import referrals as referral_store
 from carrot.store.db import Database
 
 IDS_POINTER = "/integrationIDs"
@@ -191,3 +193,50 @@ def _redemptions(
     for coupon_id, amount in rows:
         counts[coupon_id] += amount
     return {coupon_id: int(count) for coupon_id, count in counts.items()}
+
+
+@dataclass(frozen=True)
+class InventoryReferral:
+    """A referral code the profile advocates, with the profiles whose sessions redeemed it."""
+
+    referral: Referral
+    referred_customers: list[str]
+
+
+def inventory_referrals(
+    db: Database, caller: IntegrationCaller, profile_integration_id: str
+) -> list[InventoryReferral]:
+    """The application's referral codes the profile is the advocate of."""
+    query = ReferralQuery(advocate=profile_integration_id)
+    with db.read() as conn:
+        found = referral_store.list_referrals(
+            conn, caller.application_id, query, utcnow(), sort="id", limit=1000, skip=0
+        )
+        referred = _referred(conn, caller.application_id, [r.id for r in found])
+    return [InventoryReferral(r, referred.get(r.id, [])) for r in found]
+
+
+def _referred(
+    conn: Connection, application_id: int, referral_ids: list[int]
+) -> dict[int, list[str]]:
+    """Per referral, the profiles whose sessions hold a redemption of it (from the ledger)."""
+    if not referral_ids:
+        return {}
+    entries, sessions = tables.ledger, tables.customer_sessions
+    rows = conn.execute(
+        sa.select(entries.c.referral_id, sessions.c.profile_integration_id, entries.c.amount)
+        .join(sessions, sessions.c.id == entries.c.session_id)
+        .where(
+            entries.c.application_id == application_id,
+            entries.c.kind == ledger.REFERRAL_USAGE,
+            entries.c.referral_id.in_(referral_ids),
+        )
+        .order_by(entries.c.id)
+    )
+    held: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for referral_id, profile, amount in rows:
+        held[referral_id][profile] = held[referral_id].get(profile, Decimal(0)) + amount
+    return {
+        referral_id: [profile for profile, count in profiles.items() if profile and count > 0]
+        for referral_id, profiles in held.items()
+    }

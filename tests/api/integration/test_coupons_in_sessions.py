@@ -15,6 +15,7 @@ from tests.api.integration.promotions import (
     COUPON_VALID,
     REFERRAL_VALID,
     campaign_with,
+    cancel,
     close,
     coupon_now,
     coupons_of,
@@ -538,3 +539,23 @@ def test_response_content_coupons_and_referral_show_the_codes_as_stored(
     referral = response.json()["referral"]
     assert referral["code"] == code and referral["usageCounter"] == 1
     assert referral["friendProfileIntegrationId"] == "friend"
+
+
+def test_the_advocates_inventory_lists_their_codes_and_who_redeemed_them(
+    mgmt: Api, integration: Api, application: dict[str, Any]
+) -> None:
+    campaign = campaign_with(mgmt, application, rule("friend", [REFERRAL_VALID], discount(5)))
+    assert integration.put("/v2/customer_profiles/advocate", json={}).status_code == 200
+    code = referral_code(integration, campaign, usageLimit=0)["code"]
+    url = "/v1/customer_profiles/advocate/inventory"
+    close(integration, "s1", profileId="kim", referralCode=code)
+
+    redeemed = integration.get(url, params={"referrals": "true"})
+    cancel(integration, "s1")
+    cancelled = integration.get(url, params={"referrals": "true"})
+
+    assert redeemed.status_code == 200, redeemed.text
+    [held] = redeemed.json()["referrals"]
+    assert held["code"] == code and held["usageCounter"] == 1
+    assert held["referredCustomers"] == ["kim"]
+    assert cancelled.json()["referrals"][0]["referredCustomers"] == []

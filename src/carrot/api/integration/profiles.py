@@ -18,6 +18,7 @@ from carrot.api.integration.models import (
     storable,
 )
 from carrot.api.management.coupons import coupon_wire
+from carrot.api.management.referrals import referral_wire
 from carrot.service import profiles, reservations
 from carrot.service.keys import IntegrationCaller
 from carrot.store.db import Database
@@ -82,12 +83,14 @@ def get_customer_inventory(
     integration_id: ProfileId,
     profile: Annotated[bool, Query()] = False,
     coupons: Annotated[bool, Query()] = False,
+    referrals: Annotated[bool, Query()] = False,
     caller: IntegrationCaller = Depends(integration_caller),
     db: Database = Depends(database),
 ) -> dict[str, Any]:
-    """CustomerInventory: the profile when asked, and with `coupons=true` the coupons it is
-    the recipient of or holds a reservation of (InventoryCoupon: the coupon, its `state` and
-    the profile's `profileRedemptionCount`)."""
+    """CustomerInventory: the profile when asked; with `coupons=true` the coupons it is the
+    recipient of or holds a reservation of (InventoryCoupon: the coupon, its `state` and the
+    profile's `profileRedemptionCount`); with `referrals=true` the referral codes it
+    advocates (InventoryReferral: with `referredCustomers`)."""
     found = profiles.get_profile(db, caller, integration_id)
     body: dict[str, Any] = {"coupons": [], "referrals": [], "giveaways": [], "achievements": []}
     if profile:
@@ -100,6 +103,11 @@ def get_customer_inventory(
                 "state": held.state,
             }
             for held in reservations.inventory_coupons(db, caller, integration_id)
+        ]
+    if referrals:
+        body["referrals"] = [
+            {**referral_wire(held.referral), "referredCustomers": held.referred_customers}
+            for held in reservations.inventory_referrals(db, caller, integration_id)
         ]
     return body
 
