@@ -93,3 +93,32 @@ def test_reservations_and_inventory_through_the_sdk(
     assert (held.value, held.state, held.profile_redemption_count) == (code, "active", 0)
     sdk.delete_coupon_reservation(code, talon_one.CouponReservations(integration_i_ds=["kim"]))
     assert [p.integration_id for p in sdk.get_reserved_customers(code).data] == ["lee"]
+
+
+def test_campaign_budgets_arrive_as_the_sdks_campaign_budget(
+    sdk: talon_one.IntegrationApi, live_server: LiveServer
+) -> None:
+    base = f"/v1/applications/{live_server.application_id}/campaigns"
+    limits = [{"action": "setDiscount", "limit": 25, "entities": []}]
+    with live_server.management() as management:
+        created = management.post(base, json={"name": "budget", "limits": limits})
+        campaign_id: int = created.json()["id"]
+        rule = {"title": "ten", "condition": ["and"], "effects": [["setDiscount", "ten", 10]]}
+        management.post(f"{base}/{campaign_id}/rulesets", json={"rules": [rule], "activate": True})
+    cart = [talon_one.CartItem(sku="tea", quantity=1, price=30)]
+    for order in ("order-1", "order-2", "order-3"):
+        session_update(sdk, order, profile_id="kim", state="closed", cart_items=cart)
+    configuration = talon_one.Configuration(
+        host=live_server.url,
+        api_key={"Authorization": live_server.management_key},
+        api_key_prefix={"Authorization": "ManagementKey-v1"},
+    )
+
+    with talon_one.ApiClient(configuration) as client:
+        campaign = talon_one.ManagementApi(client).get_campaign(
+            live_server.application_id, campaign_id
+        )
+
+    [budget] = campaign.budgets
+    assert isinstance(budget, talon_one.CampaignBudget)
+    assert (budget.action, budget.limit, budget.counter) == ("setDiscount", 25, 20)
