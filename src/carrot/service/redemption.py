@@ -227,7 +227,9 @@ def _is_deadlock(error: sa.exc.OperationalError) -> bool:
 def set_referral_friends(
     conn: Connection, takes: Sequence[Take], profile_integration_id: str
 ) -> None:
-    """The friend of an accepted referral is the profile that redeemed it, when none is set."""
+    """The friend of an accepted single-use referral (usageLimit 1) is the profile that
+    redeemed it, when none is set. A multi-use referral (usageLimit 0 or more than 1) never
+    gets one here: it invites several friends, each of whom may redeem it up to its limit."""
     if not profile_integration_id:
         return
     referrals = tables.referrals
@@ -237,6 +239,7 @@ def set_referral_friends(
                 referrals.update()
                 .where(
                     referrals.c.id == take.counter.referral_id,
+                    referrals.c.usage_limit == 1,
                     sa.or_(
                         referrals.c.friend_profile_integration_id.is_(None),
                         referrals.c.friend_profile_integration_id == "",

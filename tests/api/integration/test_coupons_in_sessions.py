@@ -460,7 +460,7 @@ def referrals_now(mgmt: Api, application: dict[str, Any], campaign: dict[str, An
     return mgmt.get(url).json()["data"]
 
 
-def test_referral_is_accepted_redeemed_at_close_and_names_its_friend(
+def test_a_single_use_referral_is_redeemed_at_close_and_names_its_friend(
     db: Database, mgmt: Api, integration: Api, application: dict[str, Any]
 ) -> None:
     campaign = campaign_with(mgmt, application, rule("friend", [REFERRAL_VALID], discount(5)))
@@ -483,6 +483,45 @@ def test_referral_is_accepted_redeemed_at_close_and_names_its_friend(
     assert effects_of(cancelled, "rollbackReferral")
     assert referrals_now(mgmt, application, campaign)[0]["usageCounter"] == 0
     assert differences(db) == []
+
+
+def test_a_multi_use_referral_serves_several_friends_up_to_its_limit(
+    db: Database, mgmt: Api, integration: Api, application: dict[str, Any]
+) -> None:
+    campaign = campaign_with(mgmt, application, rule("friend", [REFERRAL_VALID], discount(5)))
+    code = referral_code(integration, campaign, usageLimit=3)["code"]
+
+    closes = [
+        close(integration, f"s{index}", profileId=f"friend-{index}", referralCode=code)
+        for index in range(4)
+    ]
+
+    for closed in closes[:3]:
+        assert [e["props"]["value"] for e in effects_of(closed, "acceptReferral")] == [code]
+    [rejected] = effects_of(closes[3], "rejectReferral")
+    assert rejected["props"]["rejectionReason"] == "ReferralLimitReached"
+    [stored] = referrals_now(mgmt, application, campaign)
+    assert stored["usageCounter"] == 3
+    assert "friendProfileIntegrationId" not in stored
+    assert differences(db) == []
+
+
+def test_a_friend_given_at_creation_is_enforced_whatever_the_usage_limit(
+    mgmt: Api, integration: Api, application: dict[str, Any]
+) -> None:
+    campaign = campaign_with(mgmt, application, rule("friend", [REFERRAL_VALID], discount(5)))
+    code = referral_code(
+        integration, campaign, usageLimit=3, friendProfileIntegrationId="friend-0"
+    )["code"]
+
+    stranger = close(integration, "s1", profileId="stranger", referralCode=code)
+    friend = close(integration, "s2", profileId="friend-0", referralCode=code)
+
+    [rejected] = effects_of(stranger, "rejectReferral")
+    assert rejected["props"]["rejectionReason"] == "ReferralRecipientDoesNotMatch"
+    assert effects_of(friend, "acceptReferral")
+    [stored] = referrals_now(mgmt, application, campaign)
+    assert stored["usageCounter"] == 1 and stored["friendProfileIntegrationId"] == "friend-0"
 
 
 def test_advocate_cannot_redeem_their_own_referral(
@@ -519,7 +558,7 @@ def test_response_content_coupons_and_referral_show_the_codes_as_stored(
         mgmt, application, rule("both", [COUPON_VALID, REFERRAL_VALID], discount(10))
     )
     [coupon] = coupons_of(mgmt, application, campaign)
-    code = referral_code(integration, campaign)["code"]
+    code = referral_code(integration, campaign, usageLimit=1)["code"]
     body = {
         "customerSession": {
             "profileId": "friend",
