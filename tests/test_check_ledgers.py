@@ -91,3 +91,27 @@ def test_a_corrupted_budget_is_named_by_its_key(
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == "1 differences"
     assert "setDiscount" in result.stdout and '[["Profile","p' in result.stdout
+
+
+def test_a_corrupted_reservation_counter_is_one_difference(
+    check_ledgers: Any, db: Database, integration: Api, history: dict[str, Any]
+) -> None:
+    url = f"/v1/coupon_reservations/{history['value']}"
+    reserved = integration.post(url, json={"integrationIDs": ["p0", "p1", "p2"]})
+    assert reserved.status_code == 200, reserved.text
+    assert integration.delete(url, json={"integrationIDs": ["p2"]}).status_code == 204
+    assert check_ledgers().stdout == "0 differences\n"
+    coupons = tables.coupons
+    with db.write() as conn:
+        conn.execute(
+            coupons.update().where(coupons.c.id == history["id"]).values(reservation_counter=5)
+        )
+
+    result = check_ledgers()
+
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "1 differences"
+    [difference] = lines[:-1]
+    assert f"couponReservations counter {history['id']} ({history['value']})" in difference
+    assert "is 5, it has 2 reservations" in difference

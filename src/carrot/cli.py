@@ -98,8 +98,9 @@ def check_ledgers(
         None, "--application-id", help="Check only this application (default: all)."
     ),
 ) -> None:
-    """Recompute every coupon, referral and budget counter from its ledger; print each
-    difference and end with `N differences` (exit status 1 when N > 0)."""
+    """Recompute every coupon, referral and budget counter from its ledger and every
+    coupon's reservationCounter from its reservations; print each difference and end with
+    `N differences` (exit status 1 when N > 0)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

@@ -1,5 +1,5 @@
 """Checking the ledgers: every coupon, referral and budget counter recomputed from its ledger
-rows (`carrot check-ledgers`)."""
+rows, and every coupon's reservationCounter from its reservations (`carrot check-ledgers`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def check_ledgers(
     application_id: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Difference]:
-    """Each counter that differs from the sum of its ledger rows, from one snapshot."""
+    """Each counter that differs from the sum of its ledger rows, then each coupon whose
+    reservationCounter differs from its number of reservations, from one snapshot."""
     with db.read() as conn:
-        return list(ledger.ledger_differences(conn, application_id, on_progress))
+        return [
+            *ledger.ledger_differences(conn, application_id, on_progress),
+            *ledger.reservation_differences(conn, application_id),
+        ]

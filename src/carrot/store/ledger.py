@@ -1,6 +1,7 @@
 """Limited counters and their ledger: the guarded updates that consume coupon usage and
 discount, referral usage and budgets; the give-backs of cancels, reopens and returns; the
-ledger row every change writes; and the recomputation `carrot check-ledgers` compares with.
+ledger row every change writes; and the recomputation `carrot check-ledgers` compares with
+(which also counts each coupon's reservations against its reservationCounter).
 
 A counter only moves through `consume` and `give_back`. On PostgreSQL each is one conditional
 `UPDATE … SET c = c + :n WHERE id = :id AND c + :n <= limit`: a transaction that lost a race
@@ -30,6 +31,9 @@ COUPON_USAGE = "couponUsage"
 COUPON_DISCOUNT = "couponDiscount"
 REFERRAL_USAGE = "referralUsage"
 BUDGET = "budget"
+# Not a ledger kind: the check's name for a coupon's reservationCounter, which counts the
+# coupon's rows in coupon_reservations.
+COUPON_RESERVATIONS = "couponReservations"
 
 # Why a ledger row was written.
 CLOSE = "close"
@@ -371,19 +375,25 @@ def session_net_takes(conn: Connection, application_id: int, session_id: int) ->
 
 @dataclass(frozen=True)
 class Difference:
-    """A counter that does not equal the sum of its ledger rows."""
+    """A counter that does not equal what it counts (`expected`): the sum of its ledger rows,
+    or, for a coupon's reservations, its rows in coupon_reservations."""
 
     application_id: int
     kind: str
     counter_id: int
     label: str
     counter: Decimal
-    ledger: Decimal
+    expected: Decimal
 
     def __str__(self) -> str:
+        counted = (
+            f"it has {self.expected} reservations"
+            if self.kind == COUPON_RESERVATIONS
+            else f"its ledger adds up to {self.expected}"
+        )
         return (
             f"application {self.application_id}: {self.kind} counter {self.counter_id} "
-            f"({self.label}) is {self.counter}, its ledger adds up to {self.ledger}"
+            f"({self.label}) is {self.counter}, {counted}"
         )
 
 
@@ -412,6 +422,43 @@ def ledger_differences(
             expected = sums.get((kind, row.id), Decimal(0))
             if counter != expected:
                 yield Difference(row.application_id, kind, row.id, _label(row), counter, expected)
+
+
+def reservation_differences(
+    conn: Connection, application_id: int | None = None
+) -> Iterator[Difference]:
+    """Each coupon whose reservationCounter is not the number of its reservations."""
+    coupons, reservations = tables.coupons, tables.coupon_reservations
+    held = sa.select(reservations.c.coupon_id, sa.func.count().label("reservations")).group_by(
+        reservations.c.coupon_id
+    )
+    if application_id is not None:
+        held = held.where(reservations.c.application_id == application_id)
+    counts = held.subquery()
+    number = sa.func.coalesce(counts.c.reservations, 0)
+    query = (
+        sa.select(
+            coupons.c.application_id,
+            coupons.c.id,
+            coupons.c.value,
+            coupons.c.reservation_counter,
+            number.label("reservations"),
+        )
+        .select_from(coupons.outerjoin(counts, counts.c.coupon_id == coupons.c.id))
+        .where(coupons.c.reservation_counter != number)
+        .order_by(coupons.c.application_id, coupons.c.id)
+    )
+    if application_id is not None:
+        query = query.where(coupons.c.application_id == application_id)
+    for row in conn.execute(query):
+        yield Difference(
+            row.application_id,
+            COUPON_RESERVATIONS,
+            row.id,
+            row.value,
+            Decimal(row.reservation_counter),
+            Decimal(row.reservations),
+        )
 
 
 def _label(row: Any) -> str:
