@@ -129,34 +129,69 @@ class InventoryCoupon:
     profile_redemption_count: int
 
 
+# Implicitly reserved coupons an inventory lists at most (the newest): every profile sees
+# them, and an application may make many.
+VISIBLE_TO_ALL_LIMIT = 1000
+
+
 def inventory_coupons(
     db: Database, caller: IntegrationCaller, profile_integration_id: str
 ) -> list[InventoryCoupon]:
-    """The application's coupons the profile is the recipient of or holds a reservation of."""
+    """The application's coupons the profile is the recipient of or holds a reservation of,
+    and those implicitly reserved for everyone (the newest VISIBLE_TO_ALL_LIMIT) unless
+    meant for another profile; in id order."""
     now = utcnow()
-    coupons, reservations = tables.coupons, tables.coupon_reservations
     with db.read() as conn:
-        reserved = sa.select(reservations.c.coupon_id).where(
-            reservations.c.application_id == caller.application_id,
-            reservations.c.profile_integration_id == profile_integration_id,
-        )
-        rows = conn.execute(
-            sa.select(coupons)
-            .where(
-                coupons.c.application_id == caller.application_id,
-                sa.or_(
-                    coupons.c.recipient_integration_id == profile_integration_id,
-                    coupons.c.id.in_(reserved),
-                ),
-            )
-            .order_by(coupons.c.id)
-        )
-        found = [coupon_store.coupon_from_row(row) for row in rows]
+        held = _held_coupons(conn, caller.application_id, profile_integration_id)
+        visible = _visible_to_all(conn, caller.application_id, profile_integration_id)
+        by_id = {coupon.id: coupon for coupon in [*held, *visible]}
+        found = [by_id[coupon_id] for coupon_id in sorted(by_id)]
         counts = _redemptions(conn, caller.application_id, profile_integration_id, found)
     return [
         InventoryCoupon(coupon, coupon_state(coupon, now), counts.get(coupon.id, 0))
         for coupon in found
     ]
+
+
+def _held_coupons(
+    conn: Connection, application_id: int, profile_integration_id: str
+) -> list[Coupon]:
+    """The coupons the profile is the recipient of or holds a reservation of."""
+    coupons, reservations = tables.coupons, tables.coupon_reservations
+    reserved = sa.select(reservations.c.coupon_id).where(
+        reservations.c.application_id == application_id,
+        reservations.c.profile_integration_id == profile_integration_id,
+    )
+    rows = conn.execute(
+        sa.select(coupons).where(
+            coupons.c.application_id == application_id,
+            sa.or_(
+                coupons.c.recipient_integration_id == profile_integration_id,
+                coupons.c.id.in_(reserved),
+            ),
+        )
+    )
+    return [coupon_store.coupon_from_row(row) for row in rows]
+
+
+def _visible_to_all(
+    conn: Connection, application_id: int, profile_integration_id: str
+) -> list[Coupon]:
+    """The newest implicitly reserved coupons ("coupon visibility": soft-reserved for every
+    profile) that have no recipient or this profile as theirs."""
+    coupons = tables.coupons
+    recipient = coupons.c.recipient_integration_id
+    rows = conn.execute(
+        sa.select(coupons)
+        .where(
+            coupons.c.application_id == application_id,
+            coupons.c.implicitly_reserved,
+            sa.or_(recipient.is_(None), recipient == "", recipient == profile_integration_id),
+        )
+        .order_by(coupons.c.id.desc())
+        .limit(VISIBLE_TO_ALL_LIMIT)
+    )
+    return [coupon_store.coupon_from_row(row) for row in rows]
 
 
 def coupon_state(coupon: Coupon, now: datetime) -> str:

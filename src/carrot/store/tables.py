@@ -372,6 +372,14 @@ coupons = sa.Table(
     sa.Index(None, "application_id", "campaign_id", "id"),
     sa.Index(None, "application_id", "batch_id"),
     sa.Index(None, "application_id", "recipient_integration_id"),
+    # The few coupons every profile's inventory lists ("coupon visibility").
+    sa.Index(
+        "ix_coupons_implicitly_reserved",
+        "application_id",
+        "id",
+        postgresql_where=sa.text("implicitly_reserved"),
+        sqlite_where=sa.text("implicitly_reserved = 1"),
+    ),
 )
 
 # Background coupon generation (POST …/coupons_async): written by the thread running it,

@@ -1,6 +1,7 @@
 """Coupon reservations through the real API and database: reserving and releasing within
 reservationLimit (all or nothing), the profiles holding a coupon, the reserveCoupon effect,
-and the coupons a profile's inventory lists with their state."""
+and the coupons a profile's inventory lists with their state (implicitly reserved ones in
+every profile's)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from carrot.service import reservations
 from carrot.store.db import Database
 from tests.api.integration.promotions import (
     COUPON_VALID,
@@ -163,6 +165,58 @@ def test_inventory_lists_the_profiles_coupons_with_their_state(
     assert listed[pending["value"]]["state"] == "pending"
     without = integration.get("/v1/customer_profiles/alice/inventory").json()
     assert without["coupons"] == []
+
+
+def inventory_coupons(integration: Api, profile: str) -> dict[str, dict[str, Any]]:
+    url = f"/v1/customer_profiles/{profile}/inventory"
+    response = integration.get(url, params={"coupons": "true"})
+    assert response.status_code == 200, response.text
+    return {coupon["value"]: coupon for coupon in response.json()["coupons"]}
+
+
+def test_implicitly_reserved_coupons_are_in_every_profiles_inventory(
+    mgmt: Api, integration: Api, application: dict[str, Any], campaign: dict[str, Any]
+) -> None:
+    [for_all, for_all_used] = coupons_of(mgmt, application, campaign, 2, implicitlyReserved=True)
+    [for_bob] = coupons_of(
+        mgmt, application, campaign, implicitlyReserved=True, recipientIntegrationId="bob"
+    )
+    [pending] = coupons_of(mgmt, application, campaign, implicitlyReserved=True, startDate=FUTURE)
+    coupons_of(mgmt, application, campaign)
+    close(integration, "s1", profileId="bob", couponCodes=[for_all_used["value"]])
+    assert integration.put("/v2/customer_profiles/carol", json={}).status_code == 200
+
+    bobs = inventory_coupons(integration, "bob")
+    carols = inventory_coupons(integration, "carol")
+
+    everyones = {for_all["value"], for_all_used["value"], pending["value"]}
+    assert set(carols) == everyones
+    assert set(bobs) == everyones | {for_bob["value"]}
+    assert list(carols) == sorted(carols, key=lambda value: carols[value]["id"])
+    assert carols[for_all["value"]]["state"] == "active"
+    assert carols[for_all_used["value"]]["state"] == "used"
+    assert carols[pending["value"]]["state"] == "pending"
+    assert carols[for_all_used["value"]]["profileRedemptionCount"] == 0
+    assert bobs[for_all_used["value"]]["profileRedemptionCount"] == 1
+    assert all(coupon["implicitlyReserved"] for coupon in carols.values())
+
+
+def test_an_inventory_lists_the_newest_implicitly_reserved_coupons_up_to_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+    mgmt: Api,
+    integration: Api,
+    application: dict[str, Any],
+    campaign: dict[str, Any],
+) -> None:
+    monkeypatch.setattr(reservations, "VISIBLE_TO_ALL_LIMIT", 2)
+    [reserved] = coupons_of(mgmt, application, campaign, implicitlyReserved=True)
+    oldest, newer, newest = coupons_of(mgmt, application, campaign, 3, implicitlyReserved=True)
+    reserve(integration, reserved["value"], "alice")
+
+    listed = inventory_coupons(integration, "alice")
+
+    assert list(listed) == [reserved["value"], newer["value"], newest["value"]]
+    assert oldest["value"] not in listed
 
 
 def test_erasing_a_customer_releases_their_reservations(

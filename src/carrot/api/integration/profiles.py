@@ -88,9 +88,10 @@ def get_customer_inventory(
     db: Database = Depends(database),
 ) -> dict[str, Any]:
     """CustomerInventory: the profile when asked; with `coupons=true` the coupons it is the
-    recipient of or holds a reservation of (InventoryCoupon: the coupon, its `state` and the
-    profile's `profileRedemptionCount`); with `referrals=true` the referral codes it
-    advocates (InventoryReferral: with `referredCustomers`)."""
+    recipient of or holds a reservation of, and the implicitly reserved ones not meant for
+    another profile (InventoryCoupon: the coupon, its `state` and the profile's
+    `profileRedemptionCount`); with `referrals=true` the referral codes it advocates
+    (InventoryReferral: with `referredCustomers`)."""
     found = profiles.get_profile(db, caller, integration_id)
     body: dict[str, Any] = {"coupons": [], "referrals": [], "giveaways": [], "achievements": []}
     if profile:
