@@ -6,7 +6,7 @@
 (b) Through HTTP on SQLite: `carrot serve` with 100 campaigns against a bare FastAPI endpoint
     that only validates the same IntegrationRequest and echoes it, same client, same run.
 
-Run: .venv/bin/python bench/engine.py [--quick]
+Run: .venv/bin/python bench/engine.py [--quick] [--skip-engine | --skip-http]
 """
 
 from __future__ import annotations
@@ -395,8 +395,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="shorter runs (a smoke test)")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true", help="only the HTTP comparison")
     args = parser.parse_args()
-    engine = bench_engine(args.quick)
+    engine = None if args.skip_engine else bench_engine(args.quick)
     http = None if args.skip_http else bench_http(args.quick)
     print(json.dumps({"engine": engine, "http": http}, indent=2))
 
