@@ -91,15 +91,14 @@ def lock_or_create_profile(
 
 def save_profile(conn: sa.Connection, profile: CustomerProfile) -> None:
     conn.execute(
-        profiles.update()
-        .where(profiles.c.id == profile.id)
-        .values(
-            attributes=profile.attributes,
-            closed_sessions=profile.closed_sessions,
-            total_sales=profile.total_sales,
-            last_activity=profile.last_activity,
-            updated=profile.updated,
-        )
+        profiles.update().where(profiles.c.id == profile.id),
+        {
+            "attributes": profile.attributes,
+            "closed_sessions": profile.closed_sessions,
+            "total_sales": profile.total_sales,
+            "last_activity": profile.last_activity,
+            "updated": profile.updated,
+        },
     )
 
 
@@ -241,23 +240,19 @@ def session_by_id(
 def insert_session(conn: sa.Connection, session: CustomerSession) -> int | None:
     """Insert a new session; None when a parallel call created it first."""
     row = conn.execute(
-        _insert(conn, sessions)
-        .values(
-            application_id=session.application_id,
-            integration_id=session.integration_id,
-            created=session.created,
+        _insert(conn, sessions).on_conflict_do_nothing().returning(sessions.c.id),
+        {
+            "application_id": session.application_id,
+            "integration_id": session.integration_id,
+            "created": session.created,
             **_session_values(session),
-        )
-        .on_conflict_do_nothing()
-        .returning(sessions.c.id)
+        },
     ).first()
     return None if row is None else int(row.id)
 
 
 def save_session(conn: sa.Connection, session: CustomerSession) -> None:
-    conn.execute(
-        sessions.update().where(sessions.c.id == session.id).values(**_session_values(session))
-    )
+    conn.execute(sessions.update().where(sessions.c.id == session.id), _session_values(session))
 
 
 def has_earlier_session(
@@ -311,21 +306,20 @@ def event_from_row(row: Any) -> Event:
 
 def insert_event(conn: sa.Connection, event: Event) -> Event:
     row = conn.execute(
-        events.insert()
-        .values(
-            application_id=event.application_id,
-            profile_id=event.profile_id,
-            session_id=event.session_id,
-            profile_integration_id=event.profile_integration_id,
-            session_integration_id=event.session_integration_id,
-            store_integration_id=event.store_integration_id,
-            type=event.type,
-            attributes=event.attributes,
-            effects=event.effects,
-            meta=event.meta,
-            created=event.created,
-        )
-        .returning(events.c.id)
+        events.insert().returning(events.c.id),
+        {
+            "application_id": event.application_id,
+            "profile_id": event.profile_id,
+            "session_id": event.session_id,
+            "profile_integration_id": event.profile_integration_id,
+            "session_integration_id": event.session_integration_id,
+            "store_integration_id": event.store_integration_id,
+            "type": event.type,
+            "attributes": event.attributes,
+            "effects": event.effects,
+            "meta": event.meta,
+            "created": event.created,
+        },
     ).one()
     return Event(**{**event.__dict__, "id": int(row.id)})
 
