@@ -14,6 +14,7 @@ from carrot.service.attributes import IDENTIFIER_RULE, check_subscriptions, is_i
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller
 from carrot.store import tables
+from carrot.store.campaigns import account_application_ids, bump_revisions
 from carrot.store.db import Database
 
 
@@ -64,6 +65,7 @@ def create_additional_cost(
         except sa.exc.IntegrityError:
             # Another request took the name in the meantime.
             raise _taken(new.name) from None
+        _bump_applications(conn, caller.account_id)
         return _load(conn, caller.account_id, cost_id)
 
 
@@ -102,7 +104,14 @@ def update_additional_cost(
             conn.execute(costs.update().where(costs.c.id == cost_id).values(**_columns(new)))
         except sa.exc.IntegrityError:
             raise _taken(new.name) from None
+        _bump_applications(conn, caller.account_id)
         return _load(conn, caller.account_id, cost_id)
+
+
+def _bump_applications(conn: Connection, account_id: int) -> None:
+    """Every application of the account caches the costs it may use with its rules (a change
+    of subscriptions adds or removes a cost for any of them), so all of them reload."""
+    bump_revisions(conn, account_application_ids(conn, account_id))
 
 
 def _check_name(name: str) -> None:

@@ -114,10 +114,15 @@ def update_application(
     with db.write() as conn:
         _lock_application(conn, caller.account_id, application_id)
         attributes = _checked_settings(conn, caller.account_id, application_id, settings)
+        # The revision moves with the settings: every process caches them with the rules.
         conn.execute(
             tables.applications.update()
             .where(tables.applications.c.id == application_id)
-            .values(modified=utcnow(), **_columns(settings, attributes))
+            .values(
+                modified=utcnow(),
+                revision=tables.applications.c.revision + 1,
+                **_columns(settings, attributes),
+            )
         )
         row: Row[Any] = load_application(conn, caller.account_id, application_id)
         return row

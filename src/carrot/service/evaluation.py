@@ -2,9 +2,10 @@
 per process and kept current by the application's revision, the engine's outcome, and the
 attribute updates it asks for.
 
-Any change to an application's campaigns bumps `applications.revision` in the same transaction;
-every call reads the revision with the application's settings and rebuilds its rule book only
-when it moved. A ruleset that did not change is never compiled twice in one process."""
+Any change to an application's campaigns, its settings or the additional costs it may use bumps
+`applications.revision` in the same transaction; every call reads the revision and rebuilds its
+rule book (settings and additional costs with it) only when it moved. A ruleset that did not
+change is never compiled twice in one process."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from carrot.engine.evaluate import (
 from carrot.engine.host import CustomEffectView
 from carrot.engine.rules import CompiledRuleset, RulesetInvalid, compile_ruleset
 from carrot.engine.scope import ApplicationView, CallContext, EventView
+from carrot.service.additional_costs import defined_additional_costs
 from carrot.service.attributes import check_attributes
 from carrot.service.keys import IntegrationCaller
 from carrot.service.redemption import CodeMaker, code_views
@@ -45,10 +47,15 @@ from carrot.store.ledger import used_budgets
 
 @dataclass(frozen=True)
 class Compiled:
-    """An application's rule book and the campaigns it was built from."""
+    """An application's rule book, the campaigns it was built from, and the settings (coupon
+    caseSensitivity among them) and additional costs (name: "session", "item" or "both") it
+    runs with."""
 
     book: RuleBook
     campaigns: dict[int, domain.Campaign]
+    application: ApplicationView
+    case_sensitivity: str
+    additional_costs: dict[str, str]
 
 
 class RuleBooks:
@@ -64,9 +71,13 @@ class RuleBooks:
         if cached is not None and cached.book.revision == revision:
             return cached
         setup = campaign_store.load_evaluation_setup(conn, application_id)
+        application, case_sensitivity, additional_costs = _application(conn, application_id)
         compiled = Compiled(
             RuleBook(setup.revision, self._tree(setup), _custom_effects(setup.custom_effects)),
             {active.campaign.id: active.campaign for active in setup.campaigns},
+            application,
+            case_sensitivity,
+            additional_costs,
         )
         with self._lock:
             current = self._books.get(application_id)
@@ -194,11 +205,11 @@ def run_rules(
     only: list[int] | None = None,
     explain: bool = False,
 ) -> RulesRun:
-    application, revision, case_sensitivity = _application(conn, caller)
-    compiled = RULE_BOOKS.get(conn, caller.application_id, revision)
+    compiled = current_rules(conn, caller)
+    case_sensitivity = compiled.case_sensitivity
     coupons, referral = code_views(conn, caller.application_id, case_sensitivity, session, profile)
     context = CallContext(
-        application,
+        compiled.application,
         now,
         session,
         profile,
@@ -221,21 +232,29 @@ def run_rules(
     return RulesRun(outcome, triggered, found, referral.referral if referral else None)
 
 
+def current_rules(conn: sa.Connection, caller: IntegrationCaller) -> Compiled:
+    """The caller's application as of this transaction: one query for its revision, the rest
+    from this process's cache unless the revision moved."""
+    revision = campaign_store.current_revision(conn, caller.application_id)
+    return RULE_BOOKS.get(conn, caller.application_id, revision)
+
+
 def _application(
-    conn: sa.Connection, caller: IntegrationCaller
-) -> tuple[ApplicationView, int, str]:
-    """The application as the engine sees it, its revision and its coupon caseSensitivity."""
+    conn: sa.Connection, application_id: int
+) -> tuple[ApplicationView, str, dict[str, str]]:
+    """The application as the engine sees it, its coupon caseSensitivity, and the additional
+    costs it may use."""
     apps = tables.applications
-    row = conn.execute(sa.select(apps).where(apps.c.id == caller.application_id)).one()
+    row = conn.execute(sa.select(apps).where(apps.c.id == application_id)).one()
     costs = tables.additional_costs
     cost_ids = {
         name: cost_id
         for cost_id, name, subscribed in conn.execute(
             sa.select(costs.c.id, costs.c.name, costs.c.subscribed_applications_ids).where(
-                costs.c.account_id == caller.account_id
+                costs.c.account_id == row.account_id
             )
         )
-        if not subscribed or caller.application_id in subscribed
+        if not subscribed or application_id in subscribed
     }
     view = ApplicationView(
         id=row.id,
@@ -250,7 +269,8 @@ def _application(
         additional_cost_ids=cost_ids,
         partial_discounts=row.enable_partial_discounts,
     )
-    return view, row.revision, row.case_sensitivity
+    costs_in_use = defined_additional_costs(conn, row.account_id, application_id)
+    return view, row.case_sensitivity, costs_in_use
 
 
 # Applying what rules ask to store ------------------------------------------------------------

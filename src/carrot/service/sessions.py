@@ -22,7 +22,6 @@ from carrot.domain.session import (
 )
 from carrot.engine.rollback import rollback_all, rollback_returned
 from carrot.engine.scope import EventView
-from carrot.service.additional_costs import defined_additional_costs
 from carrot.service.attributes import check_attributes
 from carrot.service.customers import (
     DryRun,
@@ -37,6 +36,7 @@ from carrot.service.evaluation import (
     RulesRun,
     application_places,
     apply_attribute_updates,
+    current_rules,
     run_rules,
 )
 from carrot.service.keys import IntegrationCaller
@@ -129,7 +129,7 @@ def _checked(
             for i, item in enumerate(items)
         ]
     if changes.additional_costs or items:
-        defined = defined_additional_costs(conn, caller.account_id, caller.application_id)
+        defined = current_rules(conn, caller).additional_costs
         problems += _cost_problems(defined, changes.additional_costs or {}, items or [])
     if problems:
         raise BadRequest(problems[0].details, problems)
