@@ -279,8 +279,30 @@ def start(command: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen
     )
 
 
-def load(url: str, headers: dict[str, str], seconds: float, clients: int, lines: int) -> float:
-    """Requests per second that `clients` threads get, each creating new 20-line sessions."""
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) the process has used so far; Linux only, else 0."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    server: subprocess.Popen[bytes], url: str, headers: dict[str, str], seconds: float, clients: int
+) -> tuple[float, float]:
+    """Requests per second that the clients get, and the server's CPU milliseconds per request
+    (which other load on the machine disturbs far less than throughput)."""
+    cpu = cpu_seconds(server)
+    requests, elapsed = load(url, headers, seconds, clients, 20)
+    return requests / elapsed, (cpu_seconds(server) - cpu) * 1000 / max(requests, 1)
+
+
+def load(
+    url: str, headers: dict[str, str], seconds: float, clients: int, lines: int
+) -> tuple[int, float]:
+    """How many requests `clients` threads, each creating new 20-line sessions, get done in
+    about `seconds`, and how long exactly that took."""
     items = [
         {
             "sku": f"SKU-{i}",
@@ -311,7 +333,7 @@ def load(url: str, headers: dict[str, str], seconds: float, clients: int, lines:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(done) / (time.monotonic() - begin)
+    return sum(done), time.monotonic() - begin
 
 
 def bench_http(quick: bool) -> dict[str, Any]:
@@ -340,24 +362,28 @@ def bench_http(quick: bool) -> dict[str, Any]:
             load(url, headers, 1.0, clients, 20)
             load(bare_url, headers, 1.0, clients, 20)
             print(f"[http] bare endpoint, {clients} clients, {seconds:.0f} s", flush=True)
-            bare_rps = load(bare_url, headers, seconds, clients, 20)
+            bare_rps, bare_cpu = measure(bare, bare_url, headers, seconds, clients)
             print(
                 f"[http] carrot with 100 campaigns, {clients} clients, {seconds:.0f} s", flush=True
             )
-            carrot_rps = load(url, headers, seconds, clients, 20)
+            carrot_rps, carrot_cpu = measure(carrot, url, headers, seconds, clients)
         finally:
             for process in (carrot, bare):
                 process.terminate()
                 process.wait(10)
     ratio = carrot_rps / bare_rps
     print(
-        f"[http] bare {bare_rps:.0f} req/s, carrot {carrot_rps:.0f} req/s: {ratio:.0%} of bare",
+        f"[http] bare {bare_rps:.0f} req/s, carrot {carrot_rps:.0f} req/s: {ratio:.0%} of bare; "
+        f"server CPU per request: bare {bare_cpu:.2f} ms, carrot {carrot_cpu:.2f} ms "
+        f"({bare_cpu / max(carrot_cpu, 1e-9):.0%})",
         flush=True,
     )
     return {
         "bare_rps": round(bare_rps, 1),
         "carrot_rps": round(carrot_rps, 1),
         "ratio": round(ratio, 3),
+        "bare_cpu_ms": round(bare_cpu, 3),
+        "carrot_cpu_ms": round(carrot_cpu, 3),
     }
 
 
