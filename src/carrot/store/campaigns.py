@@ -65,12 +65,15 @@ def bump_revisions(conn: Connection, application_ids: Iterable[int]) -> None:
         )
 
 
+_REVISION = sa.select(tables.applications.c.revision).where(
+    tables.applications.c.id == sa.bindparam("application_id")
+)
+
+
 def current_revision(conn: Connection, application_id: int) -> int:
-    """The application's revision (0 when there is no such application)."""
-    applications = tables.applications
-    revision = conn.execute(
-        sa.select(applications.c.revision).where(applications.c.id == application_id)
-    ).scalar()
+    """The application's revision (0 when there is no such application). Every Integration
+    API call asks, so the statement is built once."""
+    revision = conn.execute(_REVISION, {"application_id": application_id}).scalar()
     return int(revision or 0)
 
 

@@ -26,6 +26,38 @@ def _insert(conn: sa.Connection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
+# The statements every session update runs are built once: SQLAlchemy spends several times
+# longer building a statement (and its cache key) than SQLite spends running it.
+
+_PROFILE_BY_KEY = sa.select(profiles).where(
+    profiles.c.account_id == sa.bindparam("account_id"),
+    profiles.c.sandbox == sa.bindparam("sandbox"),
+    profiles.c.integration_id == sa.bindparam("integration_id"),
+)
+_LOCKED_PROFILE_BY_KEY = _PROFILE_BY_KEY.with_for_update()
+_SAVE_PROFILE = profiles.update().where(profiles.c.id == sa.bindparam("profile_id"))
+_SESSION_BY_KEY = sa.select(sessions).where(
+    sessions.c.application_id == sa.bindparam("application_id"),
+    sessions.c.integration_id == sa.bindparam("integration_id"),
+)
+_LOCKED_SESSION_BY_KEY = _SESSION_BY_KEY.with_for_update()
+_INSERT_SESSION = {
+    "postgresql": postgresql.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id),
+    "sqlite": sqlite.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id),
+}
+_SAVE_SESSION = sessions.update().where(sessions.c.id == sa.bindparam("session_id"))
+_PROFILE_SESSION = (
+    sa.select(sessions.c.id)
+    .where(
+        sessions.c.application_id == sa.bindparam("application_id"),
+        sessions.c.profile_id == sa.bindparam("profile_id"),
+    )
+    .limit(1)
+)
+_EARLIER_PROFILE_SESSION = _PROFILE_SESSION.where(sessions.c.id < sa.bindparam("session_id"))
+_INSERT_EVENT = events.insert().returning(events.c.id)
+
+
 # Profiles ----------------------------------------------------------------------------------
 
 
@@ -47,12 +79,9 @@ def profile_from_row(row: Any) -> CustomerProfile:
 def find_profile(
     conn: sa.Connection, account_id: int, sandbox: bool, integration_id: str, *, lock: bool = False
 ) -> CustomerProfile | None:
-    query = sa.select(profiles).where(
-        profiles.c.account_id == account_id,
-        profiles.c.sandbox == sandbox,
-        profiles.c.integration_id == integration_id,
-    )
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _LOCKED_PROFILE_BY_KEY if lock else _PROFILE_BY_KEY
+    key = {"account_id": account_id, "sandbox": sandbox, "integration_id": integration_id}
+    row = conn.execute(query, key).first()
     return None if row is None else profile_from_row(row)
 
 
@@ -91,8 +120,9 @@ def lock_or_create_profile(
 
 def save_profile(conn: sa.Connection, profile: CustomerProfile) -> None:
     conn.execute(
-        profiles.update().where(profiles.c.id == profile.id),
+        _SAVE_PROFILE,
         {
+            "profile_id": profile.id,
             "attributes": profile.attributes,
             "closed_sessions": profile.closed_sessions,
             "total_sales": profile.total_sales,
@@ -218,11 +248,9 @@ def lock_session_key(conn: sa.Connection, application_id: int, integration_id: s
 def find_session(
     conn: sa.Connection, application_id: int, integration_id: str, *, lock: bool = False
 ) -> CustomerSession | None:
-    query = sa.select(sessions).where(
-        sessions.c.application_id == application_id,
-        sessions.c.integration_id == integration_id,
-    )
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _LOCKED_SESSION_BY_KEY if lock else _SESSION_BY_KEY
+    key = {"application_id": application_id, "integration_id": integration_id}
+    row = conn.execute(query, key).first()
     return None if row is None else session_from_row(row)
 
 
@@ -240,7 +268,7 @@ def session_by_id(
 def insert_session(conn: sa.Connection, session: CustomerSession) -> int | None:
     """Insert a new session; None when a parallel call created it first."""
     row = conn.execute(
-        _insert(conn, sessions).on_conflict_do_nothing().returning(sessions.c.id),
+        _INSERT_SESSION[conn.dialect.name],
         {
             "application_id": session.application_id,
             "integration_id": session.integration_id,
@@ -252,18 +280,17 @@ def insert_session(conn: sa.Connection, session: CustomerSession) -> int | None:
 
 
 def save_session(conn: sa.Connection, session: CustomerSession) -> None:
-    conn.execute(sessions.update().where(sessions.c.id == session.id), _session_values(session))
+    conn.execute(_SAVE_SESSION, {"session_id": session.id, **_session_values(session)})
 
 
 def has_earlier_session(
     conn: sa.Connection, application_id: int, profile_id: int, session_id: int | None
 ) -> bool:
-    query = sa.select(sessions.c.id).where(
-        sessions.c.application_id == application_id, sessions.c.profile_id == profile_id
-    )
-    if session_id is not None:
-        query = query.where(sessions.c.id < session_id)
-    return conn.execute(query.limit(1)).first() is not None
+    key = {"application_id": application_id, "profile_id": profile_id}
+    if session_id is None:
+        return conn.execute(_PROFILE_SESSION, key).first() is not None
+    earlier = conn.execute(_EARLIER_PROFILE_SESSION, {**key, "session_id": session_id})
+    return earlier.first() is not None
 
 
 def list_sessions(
@@ -306,7 +333,7 @@ def event_from_row(row: Any) -> Event:
 
 def insert_event(conn: sa.Connection, event: Event) -> Event:
     row = conn.execute(
-        events.insert().returning(events.c.id),
+        _INSERT_EVENT,
         {
             "application_id": event.application_id,
             "profile_id": event.profile_id,
