@@ -360,10 +360,7 @@ def _create(
         attributes=changes.attributes or {},
         closed_at=when if state is SessionState.CLOSED else None,
     )
-    profile = _session_profile(conn, caller, draft.profile_integration_id, when)
-    first = profile is None or not store.has_earlier_session(
-        conn, caller.application_id, profile.id, None
-    )
+    profile, first = _profile_and_first(conn, caller, draft.profile_integration_id, when, None)
     draft = draft.with_changes(profile_id=profile and profile.id, first_session=first)
     event_type = transition_event(None, state)
     closing = state is SessionState.CLOSED
@@ -400,9 +397,8 @@ def _update(
         raise _refused_transition(old.state, state)
     session = _merged(old, changes, state, when)
     if session.profile_integration_id != old.profile_integration_id:
-        profile = _session_profile(conn, caller, session.profile_integration_id, when)
-        first = profile is None or not store.has_earlier_session(
-            conn, caller.application_id, profile.id, old.id
+        profile, first = _profile_and_first(
+            conn, caller, session.profile_integration_id, when, old.id
         )
         session = session.with_changes(profile_id=profile and profile.id, first_session=first)
     else:
@@ -534,6 +530,27 @@ def _session_profile(
         conn, caller.account_id, caller.sandbox, integration_id, when
     )
     return profile
+
+
+def _profile_and_first(
+    conn: sa.Connection,
+    caller: IntegrationCaller,
+    integration_id: str,
+    when: datetime,
+    session_id: int | None,
+) -> tuple[CustomerProfile | None, bool]:
+    """The session's profile (as `_session_profile`) and whether the session is the profile's
+    first in the application, i.e. none before `session_id` (any, when None). A profile this
+    call created has none, so only a profile that existed is asked."""
+    if not integration_id:
+        return None, True
+    profile, created = store.lock_or_create_profile(
+        conn, caller.account_id, caller.sandbox, integration_id, when
+    )
+    first = created or not store.has_earlier_session(
+        conn, caller.application_id, profile.id, session_id
+    )
+    return profile, first
 
 
 def _account_for_sale(

@@ -93,8 +93,8 @@ def profile_by_id(conn: sa.Connection, profile_id: int) -> CustomerProfile | Non
 def lock_or_create_profile(
     conn: sa.Connection, account_id: int, sandbox: bool, integration_id: str, now: datetime
 ) -> tuple[CustomerProfile, bool]:
-    """The profile, locked for this transaction; created (empty) when it did not exist.
-    Parallel first calls naming the same new profile create exactly one."""
+    """The profile, locked for this transaction; created (empty) when it did not exist, and
+    whether it was. Parallel first calls naming the same new profile create exactly one."""
     existing = find_profile(conn, account_id, sandbox, integration_id, lock=True)
     if existing is not None:
         return existing, False
@@ -111,11 +111,14 @@ def lock_or_create_profile(
             total_sales=Decimal(0),
         )
         .on_conflict_do_nothing()
-        .returning(profiles.c.id)
+        .returning(*profiles.c)
     ).first()
+    if inserted is not None:
+        # Ours alone until we commit: other transactions wait for it or cannot see it.
+        return profile_from_row(inserted), True
     profile = find_profile(conn, account_id, sandbox, integration_id, lock=True)
     assert profile is not None
-    return profile, inserted is not None
+    return profile, False
 
 
 def save_profile(conn: sa.Connection, profile: CustomerProfile) -> None:
