@@ -18,7 +18,9 @@ from carrot.store.db import Database
 _authorization = APIKeyHeader(name="Authorization", auto_error=False)
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
+    # async only so that FastAPI calls it in place: a plain def dependency costs a trip
+    # through the thread pool on every request.
     db: Database = request.app.state.db
     return db
 

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+from pydantic_core import to_json
 
 
 class WireModel(BaseModel):
@@ -47,6 +49,13 @@ def json_values(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_values(item) for item in value]
     return value
+
+
+def json_response(body: dict[str, Any]) -> Response:
+    """`body` rendered exactly as FastAPI renders a route's dict, but in the route's own
+    worker thread: for a plain def route FastAPI checks the returned dict against the declared
+    type in another trip through the thread pool. For the busiest routes."""
+    return Response(to_json(body), media_type="application/json")
 
 
 def page(rows: list[Any], *, page_size: int, with_total: int | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
@@ -18,6 +18,7 @@ from carrot.api.integration.models import (
     ReturnIntegrationRequest,
     storable,
 )
+from carrot.api.wire import json_response
 from carrot.domain import session as domain
 from carrot.service import sessions
 from carrot.service.keys import IntegrationCaller
@@ -32,7 +33,7 @@ SessionId = Annotated[
 ]
 
 
-@router.put("/v2/customer_sessions/{customerSessionId}")
+@router.put("/v2/customer_sessions/{customerSessionId}", response_model=dict[str, Any])
 def update_customer_session_v2(
     customer_session_id: SessionId,
     body: Annotated[IntegrationRequest, Body()],
@@ -40,7 +41,7 @@ def update_customer_session_v2(
     now: Annotated[datetime | None, Query()] = None,
     caller: IntegrationCaller = Depends(integration_caller),
     db: Database = Depends(database),
-) -> dict[str, Any]:
+) -> Response:
     """Create or update a customer session; answers IntegrationStateV2."""
     state = sessions.update_customer_session(
         db,
@@ -51,7 +52,7 @@ def update_customer_session_v2(
         now=now,
         explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
     )
-    return present.integration_state(state, body.response_content)
+    return json_response(present.integration_state(state, body.response_content))
 
 
 @router.get("/v2/customer_sessions/{customerSessionId}")
