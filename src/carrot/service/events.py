@@ -30,13 +30,14 @@ from carrot.service.redemption import (
 )
 from carrot.store import customers as store
 from carrot.store import ledger, tables
-from carrot.store.db import Database
+from carrot.store.db import Database, retried
 
 RESERVED_PREFIX = "talon_"
 # talon_profile_created / _updated: what a profile update through the rules records.
 PROFILE_EVENTS = "talon_profile_"
 
 
+@retried
 def track_event(
     db: Database,
     caller: IntegrationCaller,

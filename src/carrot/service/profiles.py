@@ -22,12 +22,13 @@ from carrot.service.customers import (
 from carrot.service.events import Occurrence, record_profile_event
 from carrot.service.keys import IntegrationCaller
 from carrot.store import customers as store
-from carrot.store.db import Database
+from carrot.store.db import Database, retried
 
 PROFILE_CREATED = "talon_profile_created"
 PROFILE_UPDATED = "talon_profile_updated"
 
 
+@retried
 def update_customer_profile(
     db: Database,
     caller: IntegrationCaller,
@@ -75,6 +76,7 @@ class ProfileAttributes:
     attributes: dict[str, Any]
 
 
+@retried
 def update_customer_profiles(
     db: Database, caller: IntegrationCaller, updates: list[ProfileAttributes]
 ) -> list[CustomerProfile]:
@@ -135,6 +137,7 @@ def get_profile(db: Database, caller: IntegrationCaller, integration_id: str) ->
     return profile
 
 
+@retried
 def delete_customer_data(db: Database, caller: IntegrationCaller, integration_id: str) -> None:
     """Erase the profile with its sessions and events in every application of the environment."""
     require_dry_for_staging(caller, False)

@@ -29,11 +29,12 @@ from carrot.store import coupons as coupon_store
 from carrot.store import customers as customer_store
 from carrot.store import ledger, tables
 from carrot.store import referrals as referral_store
-from carrot.store.db import Database
+from carrot.store.db import Database, retried
 
 IDS_POINTER = "/integrationIDs"
 
 
+@retried
 def reserve_coupon(
     db: Database, caller: IntegrationCaller, value: str, integration_ids: list[str]
 ) -> Coupon:
@@ -65,6 +66,7 @@ def _full(coupon: Coupon, integration_id: str, index: int) -> Problem:
     )
 
 
+@retried
 def unreserve_coupon(
     db: Database, caller: IntegrationCaller, value: str, integration_ids: list[str]
 ) -> None:

@@ -52,7 +52,7 @@ from carrot.service.redemption import (
 )
 from carrot.store import customers as store
 from carrot.store import ledger
-from carrot.store.db import Database
+from carrot.store.db import Database, retried
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 SESSION_POINTER = "/customerSession"
@@ -75,6 +75,7 @@ class SessionChanges:
     evaluable_campaign_ids: list[int] | None = None
 
 
+@retried
 def update_customer_session(
     db: Database,
     caller: IntegrationCaller,
@@ -622,6 +623,7 @@ def get_customer_session(
 # Reopen ------------------------------------------------------------------------------------
 
 
+@retried
 def reopen_customer_session(
     db: Database, caller: IntegrationCaller, integration_id: str
 ) -> IntegrationState:
@@ -672,6 +674,7 @@ class ReturnedItem:
     quantity: int | None = None
 
 
+@retried
 def return_cart_items(
     db: Database,
     caller: IntegrationCaller,

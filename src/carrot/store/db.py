@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+from carrot.domain.errors import Conflict
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x636172726F74  # "carrot"
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back
+# whole, so running it again from the start is safe.
+RETRYABLE_STATES = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 5
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def retried(call: Callable[P, T]) -> Callable[P, T]:
+    """Run a use case again when PostgreSQL rolled its transaction back to break a deadlock
+    (`call` must open its own transaction, so each attempt starts from nothing). Counters are
+    taken in one order, but a close that lost a race, a give-back and a row created on demand
+    can still meet in a circle under heavy contention; the database then picks a victim, and
+    the victim starts over instead of answering 500. After WRITE_ATTEMPTS victims in a row it
+    answers 409, having stored nothing."""
+
+    @functools.wraps(call)
+    def attempt(*args: P.args, **kwargs: P.kwargs) -> T:
+        for number in range(WRITE_ATTEMPTS):
+            try:
+                return call(*args, **kwargs)
+            except sa.exc.OperationalError as error:
+                if getattr(error.orig, "sqlstate", None) not in RETRYABLE_STATES:
+                    raise
+                # Both victims waking at once would meet again: wait a little, at random.
+                time.sleep(random.uniform(0, 0.01 * 2**number))
+        raise Conflict(
+            "The database rolled this call back to break deadlocks with other calls at the "
+            "same time, again and again; nothing was stored. Send the call again."
+        )
+
+    return attempt
 
 
 def _json_default(value: object) -> Any:
