@@ -3,6 +3,7 @@ must store (intents on the Outcome); count budgets apply to them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -109,6 +110,20 @@ def test_reserve_coupon_needs_a_code_of_the_campaign_and_a_profile() -> None:
     assert outcome.reservations == [] and "OTHER" in outcome.failures[0].details
     outcome = call(the_book, ANONYMOUS, coupons=(CouponView("CLAIM", claimed),))
     assert outcome.reservations == [] and "profile" in outcome.failures[0].details
+
+
+def test_reserve_coupon_stops_at_the_reservation_limit_but_keeps_a_profile_that_holds_one() -> None:
+    the_book = book(campaign(1, rule("claim", None, ["reserveCoupon"])))
+    full = replace(a_coupon(1, "CLAIM", 8, reservation_limit=2), reservation_counter=2)
+    outcome = call(the_book, CART, coupons=(CouponView("CLAIM", full),))
+    assert outcome.reservations == []
+    assert wire(outcome, "reserveCoupon") == []
+    assert "reservationLimit" in outcome.failures[0].details
+    held = call(the_book, CART, coupons=(CouponView("CLAIM", full, reserved=True),))
+    assert wire(held, "reserveCoupon")[0]["props"]["isNewReservation"] is False
+    room = replace(full, reservation_counter=1)
+    outcome = call(the_book, CART, coupons=(CouponView("CLAIM", room),))
+    assert outcome.reservations == [ReservationIntent(1, 8, "CLAIM", "p1")]
 
 
 def test_intents_of_a_campaign_its_group_did_not_choose_are_not_kept() -> None:

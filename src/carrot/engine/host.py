@@ -463,10 +463,17 @@ def reserve_coupon(sink: RuleSink, code: str | None = None) -> None:
         which = "a code of this campaign" if code is None else f"the code {code!r}"
         raise FunctionError(f"the session does not carry {which}", 1 if code else 0)
     view = found[0]
-    assert view.coupon is not None
+    coupon = view.coupon
+    assert coupon is not None
+    limit = coupon.terms.reservation_limit
+    if not view.reserved and limit and coupon.reservation_counter >= limit:
+        raise FunctionError(
+            f"the code {coupon.value!r} is reserved by {coupon.reservation_counter} profiles, "
+            f"its reservationLimit"
+        )
     if not _counted(sink, RESERVE_COUPON):
         return
-    intent = ReservationIntent(campaign_id, view.coupon.id, view.coupon.value, profile)
+    intent = ReservationIntent(campaign_id, coupon.id, coupon.value, profile)
     sink.record(fx.reserve_coupon(sink.origin, intent, not view.reserved))
 
 
