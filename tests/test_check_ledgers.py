@@ -50,6 +50,15 @@ def history(mgmt: Api, integration: Api, application: dict[str, Any]) -> dict[st
     return coupon
 
 
+def only_difference(result: Any) -> str:
+    """The one difference line of a check that found exactly one (exit status 1)."""
+    assert result.exit_code == 1, result.output
+    *differences, last = result.stdout.splitlines()
+    assert last == "1 differences"
+    [difference] = differences
+    return str(difference)
+
+
 def test_agreeing_counters_make_zero_differences(
     check_ledgers: Any, history: dict[str, Any], application: dict[str, Any]
 ) -> None:
@@ -68,12 +77,8 @@ def test_a_corrupted_counter_is_one_difference(
     with db.write() as conn:
         conn.execute(coupons.update().where(coupons.c.id == history["id"]).values(usage_counter=7))
 
-    result = check_ledgers()
+    difference = only_difference(check_ledgers())
 
-    assert result.exit_code == 1
-    lines = result.stdout.splitlines()
-    assert lines[-1] == "1 differences"
-    [difference] = lines[:-1]
     assert f"couponUsage counter {history['id']} ({history['value']})" in difference
     assert "is 7, its ledger adds up to 2" in difference
 
@@ -107,11 +112,7 @@ def test_a_corrupted_reservation_counter_is_one_difference(
             coupons.update().where(coupons.c.id == history["id"]).values(reservation_counter=5)
         )
 
-    result = check_ledgers()
+    difference = only_difference(check_ledgers())
 
-    assert result.exit_code == 1
-    lines = result.stdout.splitlines()
-    assert lines[-1] == "1 differences"
-    [difference] = lines[:-1]
     assert f"couponReservations counter {history['id']} ({history['value']})" in difference
     assert "is 5, it has 2 reservations" in difference
