@@ -154,6 +154,14 @@ def test_checks_before_rules(
     assert wire(outcome, "setDiscount") == [] and outcome.takes == []
 
 
+def test_an_implicitly_reserved_coupon_is_reserved_for_every_profile() -> None:
+    checked = coupon(is_reservation_mandatory=True, implicitly_reserved=True)
+    outcome = call(coupon_book(), CART, coupons=views(checked))
+    assert codes(outcome) == [("acceptCoupon", "SAVE10", 1)]
+    outcome = call(coupon_book(), ANONYMOUS, coupons=views(checked))
+    assert codes(outcome) == [("rejectCoupon", "SAVE10", "ProfileRequired")]
+
+
 def test_reserved_coupon_passes_the_mandatory_reservation_check() -> None:
     checked = coupon(is_reservation_mandatory=True)
     outcome = call(coupon_book(), CART, coupons=views(checked, reserved=True))

@@ -180,7 +180,10 @@ def _coupon_checks(
     recipient = terms.recipient_integration_id
     if recipient is not None and recipient != profile:
         return reason(COUPON, RECIPIENT_MISMATCH), "the coupon is meant for another profile"
-    if terms.is_reservation_mandatory and not view.reserved:
+    # An implicitly reserved coupon is reserved for every profile (Talon.One's coupon
+    # visibility), so it meets a mandatory reservation for anyone who has a profile.
+    held = view.reserved or (terms.implicitly_reserved and profile is not None)
+    if terms.is_reservation_mandatory and not held:
         if profile is None:
             return PROFILE_REQUIRED, "the coupon must be reserved, and the session has no profile"
         return RESERVATION_REQUIRED, "the coupon must be reserved by the session's profile"
