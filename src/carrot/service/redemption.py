@@ -37,6 +37,7 @@ from carrot.service.codes import CodeRequest, in_application_case, new_batch_id
 from carrot.store import coupons as coupon_store
 from carrot.store import ledger, tables
 from carrot.store import referrals as referral_store
+from carrot.store.db import DEADLOCK, sqlstate
 
 log = logging.getLogger("carrot.redemption")
 
@@ -190,7 +191,7 @@ def evaluate_and_take(
         try:
             entries = ledger.consume(conn, application_id, takes)
         except sa.exc.OperationalError as error:
-            if not _is_deadlock(error):
+            if sqlstate(error) != DEADLOCK:
                 raise
             entries = None
         if entries is None:
@@ -214,14 +215,10 @@ def _lock(conn: Connection, application_id: int, takes: Sequence[Take]) -> None:
         ledger.lock_counters(conn, application_id, takes)
     except sa.exc.OperationalError as error:
         savepoint.rollback()
-        if not _is_deadlock(error):
+        if sqlstate(error) != DEADLOCK:
             raise
         return
     savepoint.commit()
-
-
-def _is_deadlock(error: sa.exc.OperationalError) -> bool:
-    return getattr(error.orig, "sqlstate", None) == "40P01"
 
 
 def set_referral_friends(

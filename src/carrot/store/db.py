@@ -24,11 +24,18 @@ MIGRATION_LOCK = 0x636172726F74  # "carrot"
 
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back
 # whole, so running it again from the start is safe.
-RETRYABLE_STATES = frozenset({"40P01", "40001"})
+DEADLOCK = "40P01"
+RETRYABLE_STATES = frozenset({DEADLOCK, "40001"})
 WRITE_ATTEMPTS = 5
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    """The SQLSTATE PostgreSQL gave a failed statement (None on SQLite)."""
+    state: str | None = getattr(error.orig, "sqlstate", None)
+    return state
 
 
 def retried(call: Callable[P, T]) -> Callable[P, T]:
@@ -45,7 +52,7 @@ def retried(call: Callable[P, T]) -> Callable[P, T]:
             try:
                 return call(*args, **kwargs)
             except sa.exc.OperationalError as error:
-                if getattr(error.orig, "sqlstate", None) not in RETRYABLE_STATES:
+                if sqlstate(error) not in RETRYABLE_STATES:
                     raise
                 # Both victims waking at once would meet again: wait a little, at random.
                 time.sleep(random.uniform(0, 0.01 * 2**number))
