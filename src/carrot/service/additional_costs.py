@@ -33,19 +33,24 @@ def defined_additional_costs(
     conn: Connection, account_id: int, application_id: int
 ) -> dict[str, str]:
     """The additional costs the application may use, by name, each with its type: "session"
-    (on the session only), "item" (on cart items only) or "both". A cost subscribed to some
-    applications exists only for those."""
+    (on the session only), "item" (on cart items only) or "both"."""
+    return {row.name: row.type for row in usable_additional_costs(conn, account_id, application_id)}
+
+
+def usable_additional_costs(conn: Connection, account_id: int, application_id: int) -> list[Any]:
+    """The id, name and type of each additional cost the application may use. A cost
+    subscribed to some applications exists only for those."""
     costs = tables.additional_costs
     rows = conn.execute(
-        sa.select(costs.c.name, costs.c.type, costs.c.subscribed_applications_ids).where(
-            costs.c.account_id == account_id
-        )
+        sa.select(
+            costs.c.id, costs.c.name, costs.c.type, costs.c.subscribed_applications_ids
+        ).where(costs.c.account_id == account_id)
     )
-    return {
-        row.name: row.type
+    return [
+        row
         for row in rows
         if not row.subscribed_applications_ids or application_id in row.subscribed_applications_ids
-    }
+    ]
 
 
 def create_additional_cost(

@@ -36,7 +36,7 @@ from carrot.engine.evaluate import (
 from carrot.engine.host import CustomEffectView
 from carrot.engine.rules import CompiledRuleset, RulesetInvalid, compile_ruleset
 from carrot.engine.scope import ApplicationView, CallContext, EventView
-from carrot.service.additional_costs import defined_additional_costs
+from carrot.service.additional_costs import usable_additional_costs
 from carrot.service.attributes import check_attributes
 from carrot.service.keys import IntegrationCaller
 from carrot.service.redemption import CodeMaker, code_views
@@ -246,16 +246,7 @@ def _application(
     costs it may use."""
     apps = tables.applications
     row = conn.execute(sa.select(apps).where(apps.c.id == application_id)).one()
-    costs = tables.additional_costs
-    cost_ids = {
-        name: cost_id
-        for cost_id, name, subscribed in conn.execute(
-            sa.select(costs.c.id, costs.c.name, costs.c.subscribed_applications_ids).where(
-                costs.c.account_id == row.account_id
-            )
-        )
-        if not subscribed or application_id in subscribed
-    }
+    costs = usable_additional_costs(conn, row.account_id, application_id)
     view = ApplicationView(
         id=row.id,
         currency=row.currency,
@@ -266,11 +257,10 @@ def _application(
         default_item_scope=row.default_discount_additional_cost_per_item_scope,
         cascading=row.enable_cascading_discounts,
         flattened=row.enable_flattened_cart_items,
-        additional_cost_ids=cost_ids,
+        additional_cost_ids={cost.name: cost.id for cost in costs},
         partial_discounts=row.enable_partial_discounts,
     )
-    costs_in_use = defined_additional_costs(conn, row.account_id, application_id)
-    return view, row.case_sensitivity, costs_in_use
+    return view, row.case_sensitivity, {cost.name: cost.type for cost in costs}
 
 
 # Applying what rules ask to store ------------------------------------------------------------
@@ -360,9 +350,6 @@ def _dropped(effect: dict[str, Any], reason: str) -> dict[str, Any]:
 
 
 def application_places(conn: sa.Connection, caller: IntegrationCaller) -> int:
-    """Decimal places of the application's currency."""
-    apps = tables.applications
-    currency = conn.execute(
-        sa.select(apps.c.currency).where(apps.c.id == caller.application_id)
-    ).scalar_one()
-    return minor_units(currency)
+    """Decimal places of the application's currency, from the settings cached with its
+    rule book."""
+    return current_rules(conn, caller).application.places
