@@ -90,6 +90,11 @@ class Database:
             engine = sa.create_engine(
                 url,
                 json_serializer=_dumps,
+                # As many connections as PostgreSQL gets: with SQLAlchemy's default of 5, busy
+                # servers opened (and configured, and closed) an overflow connection on most
+                # requests, which cost more CPU than the request's own queries.
+                pool_size=pool_size,
+                max_overflow=pool_size,
                 connect_args={"check_same_thread": False, "timeout": 30},
             )
             sa.event.listen(engine, "connect", _configure_sqlite_connection)
