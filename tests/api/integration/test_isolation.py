@@ -102,6 +102,37 @@ def test_revoked_integration_keys_open_nothing(
     assert response.status_code == 401
 
 
+# The busiest routes look a well-formed key up after validating the body (in the call's own
+# worker thread, see carrot.api.auth.integration_key): an invalid body is then a 400 whatever
+# the key, and still stores nothing; a missing or malformed header is a 401 before the body.
+KEY_AFTER_BODY = [
+    (
+        "PUT",
+        "/v2/customer_sessions/s1",
+        {"customerSession": {"cartItems": "x"}},
+        {"customerSession": {}},
+    ),
+    ("PUT", "/v2/customer_profiles/p", {"attributes": "none"}, {}),
+    ("POST", "/v2/events", {"profileId": "p"}, {"profileId": "p", "type": "t"}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "invalid", "valid"), KEY_AFTER_BODY)
+def test_busy_routes_refuse_a_bad_header_first_and_an_unknown_key_after_the_body(
+    client: TestClient, integration: Api, method: str, url: str, invalid: Any, valid: Any
+) -> None:
+    assert client.request(method, url, json=invalid).status_code == 401
+    for authorization in ("ApiKey-v1", "Bearer x"):
+        assert Api(client, authorization).request(method, url, json=invalid).status_code == 401
+    unknown = Api(client, "ApiKey-v1 unknown")
+    refused = unknown.request(method, url, json=invalid)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["source"]["pointer"]
+    assert unknown.request(method, url, json=valid).status_code == 401
+    assert integration.get("/v2/customer_sessions/s1").status_code == 404
+    assert integration.get("/v1/customer_profiles/p/inventory").status_code == 404
+
+
 @pytest.mark.parametrize(
     "path",
     ["sessions", "sessions/1", "customers/1", "events/no_total"],

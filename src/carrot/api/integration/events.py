@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from carrot.api import present
-from carrot.api.auth import database, integration_caller
+from carrot.api.auth import database, integration_key
 from carrot.api.integration.models import IntegrationEventV2Request, ResponseContent
 from carrot.api.integration.profiles import Silent
 from carrot.service import events
-from carrot.service.keys import IntegrationCaller
+from carrot.service.keys import authenticate_integration
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -22,12 +22,12 @@ def track_event_v2(
     body: Annotated[IntegrationEventV2Request, Body()],
     silent: Annotated[Silent, Query()] = Silent.YES,
     dry: Annotated[bool, Query()] = False,
-    caller: IntegrationCaller = Depends(integration_caller),
+    key: str = Depends(integration_key),
     db: Database = Depends(database),
 ) -> dict[str, Any] | Response:
     state = events.track_event(
         db,
-        caller,
+        authenticate_integration(db, key),
         profile_id=body.profile_id,
         event_type=body.type,
         attributes=body.attributes,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import database, integration_caller
+from carrot.api.auth import database, integration_caller, integration_key
 from carrot.api.integration.models import (
     CustomerProfileIntegrationRequestV2,
     MultipleCustomerProfileIntegrationRequest,
@@ -20,7 +20,7 @@ from carrot.api.integration.models import (
 from carrot.api.management.coupons import coupon_wire
 from carrot.api.management.referrals import referral_wire
 from carrot.service import profiles, reservations
-from carrot.service.keys import IntegrationCaller
+from carrot.service.keys import IntegrationCaller, authenticate_integration
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -41,12 +41,12 @@ def update_customer_profile_v2(
     body: Annotated[CustomerProfileIntegrationRequestV2, Body()],
     run_rule_engine: Annotated[bool, Query(alias="runRuleEngine")] = False,
     dry: Annotated[bool, Query()] = False,
-    caller: IntegrationCaller = Depends(integration_caller),
+    key: str = Depends(integration_key),
     db: Database = Depends(database),
 ) -> dict[str, Any]:
     state = profiles.update_customer_profile(
         db,
-        caller,
+        authenticate_integration(db, key),
         integration_id,
         body.attributes,
         run_rule_engine=run_rule_engine,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import database, integration_caller
+from carrot.api.auth import database, integration_caller, integration_key
 from carrot.api.integration.models import (
     CartItem,
     IntegrationRequest,
@@ -21,7 +21,7 @@ from carrot.api.integration.models import (
 from carrot.api.wire import json_response
 from carrot.domain import session as domain
 from carrot.service import sessions
-from carrot.service.keys import IntegrationCaller
+from carrot.service.keys import IntegrationCaller, authenticate_integration
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -39,13 +39,13 @@ def update_customer_session_v2(
     body: Annotated[IntegrationRequest, Body()],
     dry: Annotated[bool, Query()] = False,
     now: Annotated[datetime | None, Query()] = None,
-    caller: IntegrationCaller = Depends(integration_caller),
+    key: str = Depends(integration_key),
     db: Database = Depends(database),
 ) -> Response:
     """Create or update a customer session; answers IntegrationStateV2."""
     state = sessions.update_customer_session(
         db,
-        caller,
+        authenticate_integration(db, key),
         customer_session_id,
         _changes(body.customer_session),
         dry=dry,
