@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -73,7 +74,13 @@ def _json_default(value: object) -> Any:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, default=_json_default, separators=(",", ":"))
+    """JSON for a JSON column. orjson writes the large documents of the busiest calls (a
+    session's cart and effects, an event's effects) about ten times faster than `json`; what
+    orjson refuses and `json` takes (an integer of more than 64 bits) goes to `json`."""
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=_json_default, separators=(",", ":"))
 
 
 class Database:
@@ -87,15 +94,18 @@ class Database:
 
     def _create_engine(self, url: str, pool_size: int) -> Engine:
         if self.is_sqlite:
+            # A database file gets as many pooled connections as PostgreSQL does: with
+            # SQLAlchemy's default of 5, busy servers opened (and configured, and closed) an
+            # overflow connection on most requests, which cost more CPU than the request's own
+            # queries. An in-memory database keeps SQLAlchemy's one connection per thread.
+            in_memory = sa.engine.make_url(url).database in (None, "", ":memory:")
+            pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}
             engine = sa.create_engine(
                 url,
                 json_serializer=_dumps,
-                # As many connections as PostgreSQL gets: with SQLAlchemy's default of 5, busy
-                # servers opened (and configured, and closed) an overflow connection on most
-                # requests, which cost more CPU than the request's own queries.
-                pool_size=pool_size,
-                max_overflow=pool_size,
+                json_deserializer=orjson.loads,
                 connect_args={"check_same_thread": False, "timeout": 30},
+                **pool,
             )
             sa.event.listen(engine, "connect", _configure_sqlite_connection)
             sa.event.listen(engine, "begin", _begin_sqlite_transaction)
@@ -103,6 +113,7 @@ class Database:
         return sa.create_engine(
             url,
             json_serializer=_dumps,
+            json_deserializer=orjson.loads,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
