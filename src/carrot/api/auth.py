@@ -3,8 +3,12 @@ Integration API. Neither kind of key opens the other API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
 from carrot.domain.errors import Unauthorized
 from carrot.service.keys import (
@@ -15,7 +19,21 @@ from carrot.service.keys import (
 )
 from carrot.store.db import Database
 
+T = TypeVar("T")
+
 _authorization = APIKeyHeader(name="Authorization", auto_error=False)
+
+
+async def call_with(db: Database, call: Callable[[], T]) -> T:
+    """Run a busy route's work, database calls and all. On SQLite it runs right here, on the
+    event loop: SQLite admits one writer at a time, so a worker thread buys a write no
+    concurrency, and the trip through the thread pool (the GIL handed between threads around
+    every SQLite call) cost a session update as much CPU as its 100 campaigns' rules (see
+    bench/README.md, Engine). On PostgreSQL a call waits on the network and on row locks
+    while others proceed, so it runs in the thread pool, as plain def routes do."""
+    if db.is_sqlite:
+        return call()
+    return await run_in_threadpool(call)
 
 
 async def database(request: Request) -> Database:
@@ -42,7 +60,7 @@ def management_caller(
 
 async def integration_key(header: str | None = Depends(_authorization)) -> str:
     """The API key of an Integration API call, not yet looked up: the busiest routes look it up
-    themselves, in the worker thread that runs the call. A plain def dependency costs a trip
+    themselves, as part of their call (`call_with`). A plain def dependency costs a trip
     through the thread pool of its own (a tenth of a session update's CPU with no campaigns).
     A missing or malformed header is still refused here, before the body is read; a well-formed
     key is looked up after the body was validated, so an invalid body with an unknown key is

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import database, integration_caller, integration_key
+from carrot.api.auth import call_with, database, integration_caller, integration_key
 from carrot.api.integration.models import (
     CustomerProfileIntegrationRequestV2,
     MultipleCustomerProfileIntegrationRequest,
@@ -19,6 +19,7 @@ from carrot.api.integration.models import (
 )
 from carrot.api.management.coupons import coupon_wire
 from carrot.api.management.referrals import referral_wire
+from carrot.api.wire import json_response
 from carrot.service import profiles, reservations
 from carrot.service.keys import IntegrationCaller, authenticate_integration
 from carrot.store.db import Database
@@ -35,26 +36,29 @@ class Silent(StrEnum):
     NO = "no"
 
 
-@router.put("/v2/customer_profiles/{integrationId}")
-def update_customer_profile_v2(
+@router.put("/v2/customer_profiles/{integrationId}", response_model=dict[str, Any])
+async def update_customer_profile_v2(
     integration_id: ProfileId,
     body: Annotated[CustomerProfileIntegrationRequestV2, Body()],
     run_rule_engine: Annotated[bool, Query(alias="runRuleEngine")] = False,
     dry: Annotated[bool, Query()] = False,
     key: str = Depends(integration_key),
     db: Database = Depends(database),
-) -> dict[str, Any]:
-    state = profiles.update_customer_profile(
-        db,
-        authenticate_integration(db, key),
-        integration_id,
-        body.attributes,
-        run_rule_engine=run_rule_engine,
-        dry=dry,
-        only=body.evaluable_campaign_ids if dry else None,
-        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
-    )
-    return present.integration_state(state, body.response_content)
+) -> Response:
+    def call() -> Response:
+        state = profiles.update_customer_profile(
+            db,
+            authenticate_integration(db, key),
+            integration_id,
+            body.attributes,
+            run_rule_engine=run_rule_engine,
+            dry=dry,
+            only=body.evaluable_campaign_ids if dry else None,
+            explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
+        )
+        return json_response(present.integration_state(state, body.response_content))
+
+    return await call_with(db, call)
 
 
 @router.put("/v2/customer_profiles", response_model=None)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import database, integration_caller, integration_key
+from carrot.api.auth import call_with, database, integration_caller, integration_key
 from carrot.api.integration.models import (
     CartItem,
     IntegrationRequest,
@@ -34,7 +34,7 @@ SessionId = Annotated[
 
 
 @router.put("/v2/customer_sessions/{customerSessionId}", response_model=dict[str, Any])
-def update_customer_session_v2(
+async def update_customer_session_v2(
     customer_session_id: SessionId,
     body: Annotated[IntegrationRequest, Body()],
     dry: Annotated[bool, Query()] = False,
@@ -43,16 +43,20 @@ def update_customer_session_v2(
     db: Database = Depends(database),
 ) -> Response:
     """Create or update a customer session; answers IntegrationStateV2."""
-    state = sessions.update_customer_session(
-        db,
-        authenticate_integration(db, key),
-        customer_session_id,
-        _changes(body.customer_session),
-        dry=dry,
-        now=now,
-        explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
-    )
-    return json_response(present.integration_state(state, body.response_content))
+
+    def call() -> Response:
+        state = sessions.update_customer_session(
+            db,
+            authenticate_integration(db, key),
+            customer_session_id,
+            _changes(body.customer_session),
+            dry=dry,
+            now=now,
+            explain=ResponseContent.RULE_FAILURE_REASONS in body.response_content,
+        )
+        return json_response(present.integration_state(state, body.response_content))
+
+    return await call_with(db, call)
 
 
 @router.get("/v2/customer_sessions/{customerSessionId}")
