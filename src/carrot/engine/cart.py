@@ -124,12 +124,20 @@ class CartBuckets:
     def take_session(self, scope: str, amount: Decimal) -> list[Allocation]:
         """Spread a session-level discount over every bucket of its scope."""
         slots: list[_Slot] = []
+        capacities: list[Decimal] = []
         if scope in ("sessionTotal", "cartItems"):
             slots += [(i, None) for i in self.items]
+            capacities += [i.price for i in self.items]
         if scope in ("sessionTotal", "additionalCosts"):
-            slots += [(i, name) for i in self.items for name in i.costs]
+            for item in self.items:
+                if item.costs:
+                    slots += [(item, name) for name in item.costs]
+                    capacities += item.costs.values()
             slots += [(None, name) for name in self.session_costs]
-        return self._take(slots, amount)
+            capacities += self.session_costs.values()
+        if len(slots) == 1:
+            return self._take(slots, amount)
+        return self._spread(slots, capacities, amount)
 
     def take_item(self, key: ItemKey, scope: str, amount: Decimal) -> list[Allocation]:
         """A per-item discount: price, additionalCosts (all of the item's), or itemTotal."""
@@ -173,14 +181,30 @@ class CartBuckets:
                 return []
             self._draw(item, cost, part)
             return [Allocation(None if item is None else item.key, cost, part)]
-        capacities = [self._left(item, cost) for item, cost in slots]
+        return self._spread(slots, [self._left(item, cost) for item, cost in slots], amount)
+
+    def _spread(
+        self, slots: Sequence[_Slot], capacities: list[Decimal], amount: Decimal
+    ) -> list[Allocation]:
+        """Take `amount` (capped at what the slots hold) from `slots`, whose `capacities` are
+        what is left of each, in proportion to them."""
         amount = min(amount, sum(capacities, ZERO))
         parts = split(amount, capacities, self.places)
         taken = []
+        # Drawing is inlined (not `_draw`): a session discount draws on every bucket of the
+        # cart, and this loop runs for each one.
         for (item, cost), part in zip(slots, parts, strict=True):
             if part > ZERO:
-                self._draw(item, cost, part)
-                taken.append(Allocation(None if item is None else item.key, cost, part))
+                if item is None:
+                    self.session_costs[cost or ""] -= part
+                    taken.append(Allocation(None, cost, part))
+                    continue
+                if cost is None:
+                    item.price -= part
+                else:
+                    item.costs[cost] -= part
+                taken.append(Allocation(item.key, cost, part))
+        self.version += len(taken)
         return taken
 
     def _left(self, item: ItemBuckets | None, cost: str | None) -> Decimal:

@@ -35,11 +35,17 @@ def split(total: Decimal, capacities: Sequence[Decimal], places: int) -> list[De
         raise ValueError(f"cannot split {total} over capacities adding up to {whole}")
     step = unit(places)
     exact = [total * capacity / whole for capacity in capacities]
-    parts = [
-        min(share.quantize(step, ROUND_FLOOR), cap.quantize(step, ROUND_FLOOR))
-        for share, cap in zip(exact, capacities, strict=True)
-    ]
+    # Each part is min(floor(share), floor(capacity)). A floored share that does not exceed its
+    # capacity is a whole number of units at most the capacity, so at most its floor too: the
+    # capacity needs flooring only when the share's floor exceeds it (one quantize per part,
+    # not two, on the path every session discount takes).
+    parts = [share.quantize(step, ROUND_FLOOR) for share in exact]
+    for i, capacity in enumerate(capacities):
+        if parts[i] > capacity:
+            parts[i] = capacity.quantize(step, ROUND_FLOOR)
     left = total - sum(parts, ZERO)
+    if left <= ZERO:
+        return parts
     # Largest remainder first; the sort is stable, so of equal remainders the earlier part.
     remainders = [share - part for share, part in zip(exact, parts, strict=True)]
     order = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
