@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from carrot.engine.evaluate import CampaignRules, CampaignView
+from carrot.engine.evaluate import CampaignRules, CampaignView, evaluate
 from carrot.engine.host import CustomEffectView
 from carrot.engine.rules import compile_ruleset
 from carrot.engine.scope import CallContext, EventView, build_scope
@@ -478,3 +478,31 @@ def test_coupon_codes_and_identifiers_are_text_lists_rules_test_membership_over(
     )
     assert values(run(the_book, the_session)) == [("setDiscount", 1)]
     assert values(run(the_book, the_session.with_changes(coupon_codes=["WINTER"]))) == []
+
+
+def test_rules_fire_alike_whether_or_not_failures_are_explained() -> None:
+    """Without explaining, a rule's first condition part is tested before anything else of its
+    campaign is set up: what fires, and what the failure effects say, must not change."""
+    nudge = ["showNotification", "info", "Almost", "Spend more"]
+    the_book = book(
+        campaign(1, rule("mine", ["and", ["=", total("Campaign.Id"), 1]], TEN_PERCENT)),
+        campaign(2, rule("not mine", ["and", ["=", total("Campaign.Id"), 1]], TEN_PERCENT)),
+        campaign(3, rule("nudge", ["and", [">", total("Session.Total"), 500]], failure=[nudge])),
+        campaign(
+            4,
+            rule("second part fails", ["and", OVER_50[1], [">", total("Session.Total"), 500]]),
+            rule("missing attribute", ["and", total("Profile.Attributes.Tier")], TEN_PERCENT),
+            rule("second rule fires", OVER_50, ["setDiscount", "five", 5]),
+        ),
+        campaign(5, rule("code", ["and", OVER_50[1], ["couponValid"]], TEN_PERCENT)),
+    )
+    context = CallContext(app(), NOW, session(item("a", "60")), None, None)
+    quiet = evaluate(context, the_book)
+    explained = evaluate(context, the_book, explain=True)
+    assert [e.to_wire() for e in quiet.effects] == [e.to_wire() for e in explained.effects]
+    assert [c.id for c in quiet.triggered] == [c.id for c in explained.triggered] == [1, 4]
+    assert values(quiet) == [
+        ("setDiscount", 6),
+        ("showNotification", {"notificationType": "info", "title": "Almost", "body": "Spend more"}),
+        ("setDiscount", 5),
+    ]

@@ -62,6 +62,9 @@ LIST_ORDER = "listOrder"
 LOWEST = "lowestDiscount"
 HIGHEST = "highestDiscount"
 
+_NO_BINDING_ERRORS: dict[str, str] = {}
+"""What `_bind` gives for a ruleset without bindings; shared, so never written to."""
+
 
 @dataclass(frozen=True)
 class CampaignView:
@@ -561,13 +564,12 @@ class _Evaluation:
         campaign, ruleset = rules.campaign, rules.ruleset
         if ruleset is None or not self._selected(campaign):
             return Result()
-        coupon = referral = None
+        coupon = referral = start = None
         if self.has_codes:
             coupon = self.coupon_of.get(campaign.id)
             referral = self.referral_of.get(campaign.id)
-        start = None
-        if _live_id(coupon) is not None or _live_id(referral) is not None:
-            start = buckets.copy()
+            if _live_id(coupon) is not None or _live_id(referral) is not None:
+                start = buckets.copy()
         while True:
             result, extra = self._run(rules, group, buckets, coupon, referral)
             if start is None or extra is None or not self._reject(extra.dropped):
@@ -595,26 +597,43 @@ class _Evaluation:
             if extra is not None:
                 self._codes_ran(extra, result, fired=False)
             return result, extra
-        sink = RuleSink(
-            self.context.application,
-            buckets,
-            self.book.custom_effects,
-            campaign.type,
-            self.context,
-            extra,
-        )
         scope = {**self._base_scope(buckets), "Campaign": campaign.scope}
         if extra is not None:
             if coupon is not None:
                 scope["Coupon"] = coupon.scope
             if referral is not None:
                 scope["Referral"] = referral.scope
-        binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
+        # Most campaigns give nothing on a given call. Without codes, budgets, bindings or
+        # explaining, a rule without failure effects whose first condition part is false
+        # leaves no trace, so that part is tested first, and the campaign's sink is only made
+        # for a rule that may fire.
+        screening = extra is None and not explain and not ruleset.bindings
+        sink: RuleSink | None = None
+        binding_errors = _NO_BINDING_ERRORS
         fired = False
         for rule, origin in zip(ruleset.rules, rules.origins(group), strict=True):
-            if self._rule(rule, origin, scope, sink, result, campaign, binding_errors, explain):
+            checked = 0
+            if screening and rule.screen is not None and not rule.failure_effects:
+                if not self._holds(rule.screen, scope):
+                    continue
+                checked = 1
+            if sink is None:
+                sink = RuleSink(
+                    self.context.application,
+                    buckets,
+                    self.book.custom_effects,
+                    campaign.type,
+                    self.context,
+                    extra,
+                )
+                if ruleset.bindings:
+                    binding_errors = _bind(scope, ruleset.bindings, sink, self.context.now)
+            if self._rule(
+                rule, origin, scope, sink, result, campaign, binding_errors, explain, checked
+            ):
                 fired = True
-        result.effects = [e for e in sink.effects if not _empty_discount(e)]
+        if sink is not None and sink.effects:
+            result.effects = [e for e in sink.effects if not _empty_discount(e)]
         if fired:
             result.triggered.append(campaign)
         if extra is not None:
@@ -695,7 +714,10 @@ class _Evaluation:
         campaign: CampaignView,
         binding_errors: dict[str, str],
         explain: bool,
+        checked: int = 0,
     ) -> bool:
+        """Whether the rule fires; runs its effects, or its failure effects. The first
+        `checked` condition parts are known to hold already."""
         scope = campaign_scope
         if rule.bindings:
             scope = dict(campaign_scope)
@@ -708,7 +730,7 @@ class _Evaluation:
         extra = sink.extra
         if extra is not None:
             extra.start_rule()
-        for index, part in enumerate(rule.condition):
+        for index, part in enumerate(rule.condition[checked:], start=checked):
             passed, details = self._check(part, scope, sink, binding_errors, explain)
             if not passed:
                 # Failures are only ever shown when explaining; not building them otherwise
@@ -765,6 +787,14 @@ class _Evaluation:
         if value is True:
             return True, ""
         return False, self._explain(part, scope, sink) if explain else ""
+
+    def _holds(self, part: ConditionPart, scope: dict[str, Any]) -> bool:
+        """Whether a condition part that depends on the scope alone is true (see
+        CompiledRule.screen): no sink is needed to evaluate it."""
+        try:
+            return part.code.evaluate(scope) is True
+        except TalangError:
+            return False
 
     def _explain(self, part: ConditionPart, scope: dict[str, Any], sink: RuleSink) -> str:
         if part.operator is not None and part.left is not None and part.right is not None:

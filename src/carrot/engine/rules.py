@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from carrot.engine.host import EFFECT_NAMES, FAILURE_EFFECT_NAMES, engine_registry
@@ -53,6 +54,15 @@ class CompiledRule:
     """Empty: the rule always fires."""
     effects: tuple[Compiled, ...]
     failure_effects: tuple[Compiled, ...]
+
+    @cached_property
+    def screen(self) -> ConditionPart | None:
+        """The first condition part, when it can be tested on the campaign's scope alone:
+        the rule has no bindings of its own and the part depends on the scope only. When it
+        is false the rule does not fire, whatever the rest of the condition says."""
+        if self.bindings or not self.condition or not self.condition[0].code.scope_only:
+            return None
+        return self.condition[0]
 
 
 @dataclass(frozen=True)

@@ -323,6 +323,12 @@ class Compiled:
             self.evaluate = _direct_entry(code.fn, self._evaluate)
 
     @property
+    def scope_only(self) -> bool:
+        """Whether the value depends on the scope alone: the expression calls no host function,
+        reads no `now` and writes nothing, so `context` and `now` make no difference to it."""
+        return self._plain
+
+    @property
     def result_kinds(self) -> int:
         """The kinds the expression can give (bit flags of carrot.talang.types)."""
         return self.node.kinds
