@@ -3,11 +3,12 @@ One builder per effect kind; `rollback.py` says what undoes each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from carrot.engine.cart import Allocation, ItemKey, total_of
+from carrot.engine.cart import Allocation, ItemKey, Spread, total_of
 from carrot.engine.money import ZERO
 from carrot.engine.redemption import CouponIntent, ReferralIntent, ReservationIntent
 
@@ -34,7 +35,9 @@ class Effect:
     """The money this effect takes off the session (0 for non-discount effects)."""
     item: ItemKey | None = None
     """The cart item (or unit) a per-item effect applies to."""
-    allocations: tuple[Allocation, ...] = field(default=(), compare=False)
+    allocations: Sequence[Allocation] = field(default=(), compare=False)
+    """Which buckets the discount took from (a session discount's may be worked out only
+    when read: see CartBuckets.take_session)."""
     intent: Any = field(default=None, compare=False)
     """What the service must store for it (a CouponIntent, ReferralIntent or
     ReservationIntent), kept with the effect so only chosen effects leave intents."""
@@ -89,12 +92,12 @@ def set_discount(
     origin: Origin,
     name: str,
     scope: str,
-    taken: list[Allocation],
+    taken: Spread,
     desired: Decimal | None = None,
 ) -> Effect:
-    value = total_of(taken)
+    value = taken.total
     props = _desired({"name": name, "value": money(value), "scope": scope}, desired)
-    return Effect(origin, "setDiscount", props, value, allocations=tuple(taken))
+    return Effect(origin, "setDiscount", props, value, allocations=taken)
 
 
 def set_discount_per_item(

@@ -145,7 +145,7 @@ def _item_key(sink: RuleSink, item: dict[str, Any], argument: int) -> ItemKey:
         )
     sub = item.get("SubPosition")
     key = ItemKey(int(position), None if sub is None else int(sub))
-    if sink.buckets.item(key) is None:
+    if not sink.buckets.has_item(key):
         raise FunctionError(f"the cart has no item at position {key.position}", argument)
     return key
 
@@ -294,7 +294,7 @@ def set_discount_per_additional_cost(sink: RuleSink, name: str, cost: str, value
     amount, desired = sink.amount(value, 3), None
     budget = _budget(sink)
     if budget is not None:
-        capped = _capped(sink, budget, min(amount, sink.buckets.session_costs.get(cost, ZERO)))
+        capped = _capped(sink, budget, min(amount, sink.buckets.session_cost(cost)))
         if capped is None:
             return
         amount, desired = capped

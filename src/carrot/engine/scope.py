@@ -94,7 +94,8 @@ def cart_buckets(context: CallContext) -> CartBuckets:
                 {name: price * units for name, price in item.additional_costs.items()},
             )
         )
-    return CartBuckets.of(buckets, session.additional_costs, app.places)
+    # Cascading discounts read the buckets after every campaign: nothing to gain by deferring.
+    return CartBuckets.of(buckets, session.additional_costs, app.places, defer=not app.cascading)
 
 
 def build_scope(context: CallContext, buckets: CartBuckets | None = None) -> dict[str, Any]:
