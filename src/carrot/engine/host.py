@@ -175,6 +175,12 @@ def _scope(value: str, allowed: tuple[str, ...], argument: int) -> str:
 # the rule already gave a discount: the rule gave what the card or budget had.
 
 
+# _NOTHING_TAKEN: a discount that finds nothing left to take gives no effect. Its campaign's
+# result would leave the effect out (evaluate._empty_discount), and recording it neither counts
+# against a budget nor makes its rule one that gave, so it is not made at all: once a cart is
+# fully discounted, every later discount effect is such an effect.
+
+
 def _budget(sink: RuleSink) -> CampaignBudget | None:
     extra = sink.extra
     return None if extra is None else extra.budget
@@ -226,6 +232,8 @@ def set_discount(sink: RuleSink, name: str, value: Decimal, scope: str | None = 
             return
         amount, desired = capped
     taken = sink.buckets.take_session(chosen, amount)
+    if taken.total <= ZERO:
+        return  # see _NOTHING_TAKEN
     sink.record(fx.set_discount(sink.origin, name, chosen, taken, desired))
 
 
@@ -242,6 +250,8 @@ def set_discount_per_item(
             return
         amount, desired = capped
     taken = sink.buckets.take_item(key, chosen, amount)
+    if not taken:
+        return  # see _NOTHING_TAKEN
     sink.record(fx.set_discount_per_item(sink.origin, name, key, chosen, taken, desired=desired))
 
 
@@ -269,6 +279,8 @@ def set_discount_per_item_pro_rata(
     counted, call = True, object()
     for key, part in zip(keys, split(whole, room, sink.places), strict=True):
         taken = sink.buckets.take_item(key, chosen, part)
+        if not taken:
+            continue  # see _NOTHING_TAKEN
         effect = fx.set_discount_per_item(
             sink.origin,
             name,
@@ -299,6 +311,8 @@ def set_discount_per_additional_cost(sink: RuleSink, name: str, cost: str, value
             return
         amount, desired = capped
     taken = sink.buckets.take_cost(None, cost, amount)
+    if not taken:
+        return  # see _NOTHING_TAKEN
     sink.record(
         fx.set_discount_per_additional_cost(sink.origin, name, cost, cost_id, taken, desired)
     )
@@ -317,6 +331,8 @@ def set_discount_per_additional_cost_per_item(
             return
         amount, desired = capped
     taken = sink.buckets.take_cost(key, cost, amount)
+    if not taken:
+        return  # see _NOTHING_TAKEN
     sink.record(
         fx.set_discount_per_additional_cost_per_item(
             sink.origin, name, key, cost, cost_id, taken, desired
