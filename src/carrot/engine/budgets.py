@@ -172,6 +172,8 @@ def budget_keys(context: CallContext, book: RuleBook) -> set[BudgetKey]:
     for rules in book.campaigns():
         campaign = rules.campaign
         own = coupons.get(campaign.id, [])
+        if not campaign.limits and not own:
+            continue  # no budget of its own, none from a coupon: most campaigns of a book
         coupon_ids: list[int | None] = [None, *(coupon_id for coupon_id, _ in own)]
         referral_ids: list[int | None] = [None]
         if referral is not None and referral.campaign_id == campaign.id:
