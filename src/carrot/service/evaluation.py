@@ -234,9 +234,20 @@ def run_rules(
 
 def current_rules(conn: sa.Connection, caller: IntegrationCaller) -> Compiled:
     """The caller's application as of this transaction: one query for its revision, the rest
-    from this process's cache unless the revision moved."""
+    from this process's cache unless the revision moved. A transaction reads the revision once
+    (a session update asks twice: to check additional costs and to run the rules); no
+    Integration API call changes it, and one call should run on one rule book throughout."""
+    transaction = conn.get_transaction()
+    memo = conn.info.get(_RULES_OF_TRANSACTION)
+    if memo is not None and memo[0] is transaction and memo[1] == caller.application_id:
+        return memo[2]  # type: ignore[no-any-return]
     revision = campaign_store.current_revision(conn, caller.application_id)
-    return RULE_BOOKS.get(conn, caller.application_id, revision)
+    compiled = RULE_BOOKS.get(conn, caller.application_id, revision)
+    conn.info[_RULES_OF_TRANSACTION] = (transaction, caller.application_id, compiled)
+    return compiled
+
+
+_RULES_OF_TRANSACTION = "carrot.rules_of_transaction"
 
 
 def _application(
