@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import random
@@ -132,8 +133,11 @@ class Database:
 
     def upgrade(self) -> None:
         """Migrate the schema to the newest revision. Servers starting together on one
-        PostgreSQL database migrate one after the other (an advisory lock), never at once."""
-        with self.engine.connect() as conn:
+        database migrate one after the other, never at once: an advisory lock on PostgreSQL,
+        a lock on a file beside the database on SQLite (Alembic does not treat SQLite's DDL as
+        transactional, and BEGIN IMMEDIATE alone once let a second server create a table the
+        first had just created: "table imports already exists")."""
+        with _sqlite_migration_lock(self.url), self.engine.connect() as conn:
             if not self.is_sqlite:
                 conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
                 conn.commit()
@@ -151,6 +155,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    """Hold an exclusive lock on `<database file>.migrate` while migrating a SQLite file;
+    nothing to hold for an in-memory database or PostgreSQL."""
+    parsed = sa.engine.make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    with open(f"{parsed.database}.migrate", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def alembic_config(url: str) -> Config:
