@@ -18,6 +18,7 @@ from carrot.service.attributes import attribute_problems, invalid
 from carrot.service.clock import utcnow
 from carrot.service.keys import ManagementCaller, hash_key, load_application, new_secret
 from carrot.store import tables
+from carrot.store.campaigns import ensure_root_group
 from carrot.store.db import Database
 
 
@@ -55,6 +56,32 @@ class NewApiKey:
 # --- applications ----------------------------------------------------------------------
 
 
+# Every application has its root evaluation group (Talon.One's defaultEvaluationGroupId):
+# made with the application, and by migration 0007 for the applications made before.
+_DEFAULT_GROUP = (
+    sa.select(tables.campaign_evaluation_groups.c.id)
+    .where(
+        tables.campaign_evaluation_groups.c.application_id == tables.applications.c.id,
+        tables.campaign_evaluation_groups.c.parent_id.is_(None),
+    )
+    .scalar_subquery()
+    .label("default_evaluation_group_id")
+)
+
+
+def _application_row(conn: sa.Connection, account_id: int, application_id: int) -> Row[Any]:
+    """The application with its default evaluation group's id, or 404."""
+    row: Row[Any] | None = conn.execute(
+        sa.select(tables.applications, _DEFAULT_GROUP).where(
+            tables.applications.c.id == application_id,
+            tables.applications.c.account_id == account_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Application {application_id} not found.")
+    return row
+
+
 def create_application(
     db: Database, caller: ManagementCaller, settings: ApplicationSettings
 ) -> Row[Any]:
@@ -74,8 +101,8 @@ def create_application(
             )
             .returning(tables.applications.c.id)
         ).scalar_one()
-        row: Row[Any] = load_application(conn, caller.account_id, application_id)
-        return row
+        ensure_root_group(conn, application_id, now)
+        return _application_row(conn, caller.account_id, application_id)
 
 
 def list_applications(
@@ -90,7 +117,7 @@ def list_applications(
             sa.select(sa.func.count()).select_from(applications).where(*where)
         ).scalar_one()
         rows = conn.execute(
-            sa.select(applications)
+            sa.select(applications, _DEFAULT_GROUP)
             .where(*where)
             .order_by(applications.c.id)
             .limit(page_size)
@@ -102,8 +129,7 @@ def list_applications(
 def get_application(db: Database, caller: ManagementCaller, application_id: int) -> Row[Any]:
     caller.check_application(application_id)
     with db.read() as conn:
-        row: Row[Any] = load_application(conn, caller.account_id, application_id)
-        return row
+        return _application_row(conn, caller.account_id, application_id)
 
 
 def update_application(
@@ -124,8 +150,7 @@ def update_application(
                 **_columns(settings, attributes),
             )
         )
-        row: Row[Any] = load_application(conn, caller.account_id, application_id)
-        return row
+        return _application_row(conn, caller.account_id, application_id)
 
 
 def delete_application(db: Database, caller: ManagementCaller, application_id: int) -> None:

@@ -23,7 +23,9 @@ def test_created_application_has_talon_ones_defaults(mgmt: Api) -> None:
     assert body["accountId"] == 1
     assert body["created"].endswith("Z") and body["modified"] == body["created"]
     assert {
-        key: body[key] for key in body if key not in ("id", "accountId", "created", "modified")
+        key: body[key]
+        for key in body
+        if key not in ("id", "accountId", "created", "modified", "defaultEvaluationGroupId")
     } == {
         "name": "shop",
         "description": "",
@@ -249,3 +251,19 @@ def test_delete_removes_the_application_and_its_keys(
     assert mgmt.get(f"/v1/applications/{application['id']}/api_keys").status_code == 404
     with pytest.raises(Unauthorized):
         authenticate_integration(db, key)
+
+
+def test_every_application_answers_its_default_evaluation_group(mgmt: Api) -> None:
+    created = create_application(mgmt)
+    groups = mgmt.get(f"/v1/applications/{created['id']}/campaign_evaluation_groups").json()
+    [root] = [group for group in groups["data"] if "parentId" not in group]
+    assert created["defaultEvaluationGroupId"] == root["id"]
+    url = f"/v1/applications/{created['id']}"
+    assert mgmt.get(url).json()["defaultEvaluationGroupId"] == root["id"]
+    listed = mgmt.get("/v1/applications").json()["data"]
+    assert [a["defaultEvaluationGroupId"] for a in listed if a["id"] == created["id"]] == [
+        root["id"]
+    ]
+    updated = mgmt.put(url, json={"name": "renamed", "currency": "EUR", "timezone": "UTC"})
+    assert updated.json()["defaultEvaluationGroupId"] == root["id"]
+    assert create_application(mgmt)["defaultEvaluationGroupId"] != root["id"]

@@ -51,7 +51,7 @@ def branch(group: dict[str, Any], *elements: dict[str, Any]) -> dict[str, Any]:
     return {"type": "SET", "groupId": group["id"], "elements": list(elements)}
 
 
-def test_root_group_is_created_on_first_need(mgmt: Api, application: dict[str, Any]) -> None:
+def test_root_group_is_created_with_the_application(mgmt: Api, application: dict[str, Any]) -> None:
     listed = mgmt.get(groups_url(application)).json()
 
     assert listed["totalResultSize"] == 1
@@ -65,6 +65,7 @@ def test_root_group_is_created_on_first_need(mgmt: Api, application: dict[str, A
         "locked": False,
         "id": root["id"],
     }
+    assert application["defaultEvaluationGroupId"] == root["id"]
     assert create_campaign(mgmt, application)["evaluationGroupId"] == root["id"]
     assert mgmt.get(groups_url(application)).json()["data"] == [root]
 

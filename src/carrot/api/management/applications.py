@@ -114,4 +114,5 @@ def application_wire(row: Any) -> Application:
         enable_flattened_cart_items=row.enable_flattened_cart_items,
         enable_partial_discounts=row.enable_partial_discounts,
         sandbox=row.sandbox,
+        default_evaluation_group_id=row.default_evaluation_group_id,
     )

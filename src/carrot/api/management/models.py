@@ -142,6 +142,7 @@ class Application(WireModel):
     enable_flattened_cart_items: bool
     enable_partial_discounts: bool
     sandbox: bool
+    default_evaluation_group_id: int | None = None
     enable_campaign_state_management: bool = False
     loyalty_programs: list[dict[str, Any]] = Field(default_factory=list)
 
