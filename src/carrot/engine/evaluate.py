@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeAlias
 
 from carrot.domain.campaign import LimitConfig
 from carrot.engine.budgets import COUNTED, CampaignBudget, Refusal, campaign_budget
@@ -123,13 +123,58 @@ class CampaignRules:
         return origins
 
 
+Element: TypeAlias = "GroupNode | CampaignRules"
+
+
 @dataclass(frozen=True)
 class GroupNode:
     id: int
     name: str
     mode: str = STACKABLE
     scope: str = "session"
-    elements: tuple[GroupNode | CampaignRules, ...] = ()
+    elements: tuple[Element, ...] = ()
+    _may_give: dict[str | None, tuple[tuple[Element, ...], frozenset[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def may_give(self, event_type: str) -> tuple[tuple[Element, ...], frozenset[int]]:
+        """The elements that may give something on a call of `event_type` that brings no
+        codes and asks for no explanations, and the ids of the campaigns left out: those
+        whose every rule requires another `Event.Type`, or a code (couponValid /
+        referralValid). Left out, such a campaign would have given an empty result, which no
+        group mode chooses. Kept per event type a guard names; every other type shares one."""
+        key = event_type if event_type in self._guarded_types else None
+        found = self._may_give.get(key)
+        if found is None:
+            kept: list[Element] = []
+            left_out = set()
+            for element in self.elements:
+                if isinstance(element, CampaignRules) and _cannot_fire(element, event_type):
+                    left_out.add(element.campaign.id)
+                else:
+                    kept.append(element)
+            found = self._may_give[key] = (tuple(kept), frozenset(left_out))
+        return found
+
+    @cached_property
+    def _guarded_types(self) -> frozenset[str]:
+        return frozenset(
+            event_type
+            for element in self.elements
+            if isinstance(element, CampaignRules) and element.ruleset is not None
+            for event_type in element.ruleset.event_types or ()
+        )
+
+
+def _cannot_fire(rules: CampaignRules, event_type: str) -> bool:
+    """Whether the campaign gives nothing on a call of `event_type` that brings no code of
+    it."""
+    ruleset = rules.ruleset
+    if ruleset is None:
+        return True
+    if ruleset.event_types is not None and event_type not in ruleset.event_types:
+        return True
+    return ruleset.needs_code
 
 
 @dataclass(frozen=True)
@@ -152,7 +197,7 @@ class RuleBook:
 
     def _index(self) -> dict[int, CampaignRules]:
         if not self._campaigns:
-            pending: list[GroupNode | CampaignRules] = [self.root]
+            pending: list[Element] = [self.root]
             while pending:
                 element = pending.pop(0)
                 if isinstance(element, GroupNode):
@@ -269,6 +314,7 @@ class _Evaluation:
         if context.referral is not None:
             self.referrals, self.referral_of = check_referral(context, self._running)
         self.has_codes = bool(self.coupons or self.referrals)
+        self._code_campaigns = self.coupon_of.keys() | self.referral_of.keys()
         self.special = self.has_codes
         """Codes, budgets or created codes are in play: the outcome needs `finish`."""
 
@@ -355,13 +401,14 @@ class _Evaluation:
     # Groups --------------------------------------------------------------------------------
 
     def group(self, node: GroupNode, buckets: CartBuckets) -> Result:
+        elements = node.elements if self.explain else self._may_give(node)
         if node.mode == STACKABLE:
             result = Result()
-            for element in node.elements:
+            for element in elements:
                 result.absorb(self.element(element, node, buckets))
             return result
         trials = []
-        for element in node.elements:
+        for element in elements:
             trial = buckets.copy()
             trials.append((self.element(element, node, trial), trial))
             if node.mode == LIST_ORDER and trials[-1][0].triggered and node.scope == "session":
@@ -369,6 +416,21 @@ class _Evaluation:
         if node.scope == "cartItem":
             return self._per_item(node, trials, buckets)
         return self._choose(node, trials, buckets)
+
+    def _may_give(self, node: GroupNode) -> tuple[Element, ...]:
+        """The group's elements less the campaigns that cannot fire on this call (see
+        GroupNode.may_give); a campaign the call brings a code of runs all the same, to say
+        what became of the code."""
+        elements, left_out = node.may_give(self._event_type)
+        if not left_out or left_out.isdisjoint(self._code_campaigns):
+            return elements
+        return tuple(
+            element
+            for element in node.elements
+            if not isinstance(element, CampaignRules)
+            or element.campaign.id not in left_out
+            or element.campaign.id in self._code_campaigns
+        )
 
     def _choose(
         self, node: GroupNode, trials: list[tuple[Result, CartBuckets]], buckets: CartBuckets
@@ -489,9 +551,7 @@ class _Evaluation:
             )
         return failures
 
-    def element(
-        self, element: GroupNode | CampaignRules, parent: GroupNode, buckets: CartBuckets
-    ) -> Result:
+    def element(self, element: Element, parent: GroupNode, buckets: CartBuckets) -> Result:
         if isinstance(element, GroupNode):
             return self.group(element, buckets)
         return self.campaign(element, parent, buckets)

@@ -75,6 +75,9 @@ class CompiledRuleset:
     cannot fire for any other call, so the engine skips it without evaluating anything."""
     creates: bool = False
     """Some effect creates or reserves codes: the outcome lists what the service must store."""
+    needs_code: bool = False
+    """Every rule requires `couponValid` or `referralValid` (and has no failure effects): the
+    campaign cannot fire for a call that brings no code of it."""
 
 
 class RulesetInvalid(Exception):
@@ -106,7 +109,12 @@ def compile_ruleset(
     if errors:
         raise RulesetInvalid(errors)
     return CompiledRuleset(
-        ruleset_id, compiled_bindings, tuple(compiled_rules), _event_guard(rules), _creates(rules)
+        ruleset_id,
+        compiled_bindings,
+        tuple(compiled_rules),
+        _event_guard(rules),
+        _creates(rules),
+        _code_guard(rules),
     )
 
 
@@ -137,10 +145,7 @@ def _event_guard(rules: Sequence[dict[str, Any]]) -> frozenset[str] | None:
 
 def _required_event_type(condition: Any) -> str | None:
     """The literal `Event.Type` a top-level condition part requires, if one does."""
-    if not isinstance(condition, list) or not condition:
-        return None
-    parts = condition[1:] if condition[0] == "and" else [condition]
-    for part in parts:
+    for part in _top_level_parts(condition):
         if isinstance(part, list) and len(part) == 3 and part[0] == "=":
             left, right = part[1], part[2]
             if left == EVENT_TYPE and isinstance(right, str):
@@ -148,6 +153,33 @@ def _required_event_type(condition: Any) -> str | None:
             if right == EVENT_TYPE and isinstance(left, str):
                 return left
     return None
+
+
+CODE_CHECKS = frozenset({"couponvalid", "referralvalid"})
+
+
+def _code_guard(rules: Sequence[dict[str, Any]]) -> bool:
+    return bool(rules) and all(
+        not rule.get("failureEffects") and _requires_code(rule.get("condition")) for rule in rules
+    )
+
+
+def _requires_code(condition: Any) -> bool:
+    """Whether a top-level condition part is `(couponValid)` or `(referralValid)`."""
+    return any(
+        isinstance(part, list)
+        and len(part) == 1
+        and isinstance(part[0], str)
+        and part[0].lower() in CODE_CHECKS
+        for part in _top_level_parts(condition)
+    )
+
+
+def _top_level_parts(condition: Any) -> list[Any]:
+    """The parts of a condition that must all hold: those of a top-level `and`, or itself."""
+    if not isinstance(condition, list) or not condition:
+        return []
+    return condition[1:] if condition[0] == "and" else [condition]
 
 
 def check_ruleset(

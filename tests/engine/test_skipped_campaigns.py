@@ -1,0 +1,162 @@
+"""Campaigns that cannot fire on a call are left out of it: those whose every rule requires
+another Event.Type, or a code the call does not bring. Left out or evaluated, the outcome is
+the same, in every group mode, explained or not, with or without codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carrot.domain.campaign import LimitConfig
+from carrot.engine.evaluate import GroupNode, Outcome
+from carrot.engine.redemption import CouponView
+from carrot.engine.scope import EventView
+from tests.engine.support import (
+    a_coupon,
+    app,
+    book,
+    call,
+    campaign,
+    group,
+    item,
+    rule,
+    session,
+    total,
+)
+
+EVENT_TYPE = total("Event.Type")
+OVER_20 = [">", total("Session.Total"), 20]
+TEN_PERCENT = ["setDiscount", "10%", ["*", total("Session.Total"), 0.1]]
+PER_ITEM = ["setDiscountPerItem", "2 off", [".", "Item"], 2]
+EACH_ITEM = ["map", total("Session.CartItems"), [["Item"], PER_ITEM]]
+NUDGE = [["showNotification", "info", "Almost", "Spend more"]]
+
+
+def for_event(event_type: str) -> list[Any]:
+    return ["=", EVENT_TYPE, event_type]
+
+
+def test_a_campaign_for_another_event_is_left_out_of_the_call() -> None:
+    viewed = campaign(1, rule("viewed", ["and", for_event("viewed"), OVER_20], TEN_PERCENT))
+    always = campaign(2, rule("always", None, TEN_PERCENT))
+    root = group(1, viewed, always)
+    assert root.may_give("talon_session_updated") == ((always,), frozenset({1}))
+    assert root.may_give("viewed") == ((viewed, always), frozenset())
+
+
+def test_a_campaign_for_coupons_is_left_out_unless_the_call_brings_its_code() -> None:
+    coupons = campaign(1, rule("coupon", ["and", ["couponValid"]], TEN_PERCENT))
+    assert coupons.ruleset is not None and coupons.ruleset.needs_code
+    assert group(1, coupons).may_give("") == ((), frozenset({1}))
+    the_book = book(coupons)
+    the_session = session(item("a", "100"))
+    assert call(the_book, the_session, explain=False).effects == []
+    code = CouponView("SAVE", a_coupon(1, "SAVE"))
+    accepted = call(the_book, the_session, explain=False, coupons=(code,))
+    assert [effect.effect_type for effect in accepted.effects] == ["acceptCoupon", "setDiscount"]
+
+
+def test_a_rule_with_failure_effects_keeps_its_campaign_in_the_call() -> None:
+    nudging = rule("viewed", ["and", for_event("viewed")], TEN_PERCENT, failure=NUDGE)
+    coupon = rule("coupon", ["and", ["couponValid"]], TEN_PERCENT, failure=NUDGE)
+    for rules in (nudging, coupon):
+        kept = campaign(1, rules)
+        assert group(1, kept).may_give("talon_session_updated") == ((kept,), frozenset())
+
+
+# Left out or evaluated: the same outcome ---------------------------------------------------
+
+KINDS = ("plain", "per item", "event", "event nudging", "coupon", "event coupon", "limited")
+
+
+def campaign_of(campaign_id: int, kind: str, event: str, threshold: int) -> Any:
+    over = [">", total("Session.Total"), threshold]
+    if kind == "plain":
+        return campaign(campaign_id, rule("plain", ["and", over], TEN_PERCENT))
+    if kind == "per item":
+        return campaign(campaign_id, rule("per item", ["and", over], EACH_ITEM))
+    if kind == "event":
+        return campaign(campaign_id, rule("event", ["and", for_event(event), over], EACH_ITEM))
+    if kind == "event nudging":
+        nudging = rule("nudge", ["and", for_event(event), over], TEN_PERCENT, failure=NUDGE)
+        return campaign(campaign_id, nudging)
+    if kind == "coupon":
+        return campaign(campaign_id, rule("coupon", ["and", ["couponValid"], over], TEN_PERCENT))
+    if kind == "event coupon":
+        both = ["and", for_event(event), ["couponValid"]]
+        return campaign(campaign_id, rule("both", both, TEN_PERCENT))
+    limit = LimitConfig("setDiscount", Decimal(15), None, ())
+    guarded = rule("limited", ["and", for_event(event), over], TEN_PERCENT)
+    return campaign(campaign_id, guarded, limits=(limit,))
+
+
+@st.composite
+def books(draw: st.DrawFn) -> tuple[Any, list[int]]:
+    count = draw(st.integers(1, 8))
+    campaigns = [
+        campaign_of(
+            index + 1,
+            draw(st.sampled_from(KINDS)),
+            draw(st.sampled_from(["viewed", "talon_session_updated"])),
+            draw(st.sampled_from([10, 50, 150])),
+        )
+        for index in range(count)
+    ]
+    split = draw(st.integers(0, count))
+    mode = draw(st.sampled_from(["stackable", "listOrder", "lowestDiscount", "highestDiscount"]))
+    scope = draw(st.sampled_from(["session", "cartItem"]))
+    inner = group(2, *campaigns[:split], mode=mode, scope=scope)
+    return book(*campaigns[split:], inner), [c.campaign.id for c in campaigns]
+
+
+@contextmanager
+def every_campaign_evaluated() -> Iterator[None]:
+    with patch.object(GroupNode, "may_give", lambda self, _: (self.elements, frozenset())):
+        yield
+
+
+def seen(outcome: Outcome) -> list[Any]:
+    return [
+        [(effect.to_wire(), str(effect.discount)) for effect in outcome.effects],
+        [campaign.id for campaign in outcome.triggered],
+        [failure.to_wire() for failure in outcome.failures],
+        outcome.takes,
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    books(),
+    st.sampled_from([None, "viewed", "talon_session_updated"]),
+    st.lists(st.integers(1, 8), max_size=2, unique=True),
+    st.booleans(),
+    st.booleans(),
+)
+def test_leaving_out_campaigns_that_cannot_fire_changes_no_outcome(
+    drawn: tuple[Any, list[int]],
+    event: str | None,
+    coupon_campaigns: list[int],
+    explain: bool,
+    cascading: bool,
+) -> None:
+    the_book, ids = drawn
+    coupons = tuple(
+        CouponView(f"C{c}", a_coupon(c, f"C{c}", c)) for c in coupon_campaigns if c in ids
+    )
+    the_session = session(item("a", "30", 2, "Tea"), item("b", "45", 1, "Kitchen"))
+    kwargs: dict[str, Any] = {
+        "application": app(cascading=cascading),
+        "explain": explain,
+        "coupons": coupons,
+        "event": None if event is None else EventView(event),
+    }
+    skipping = call(the_book, the_session, **kwargs)
+    with every_campaign_evaluated():
+        evaluated = call(the_book, the_session, **kwargs)
+    assert seen(skipping) == seen(evaluated)
