@@ -1,6 +1,7 @@
 """Campaigns that cannot fire on a call are left out of it: those whose every rule requires
-another Event.Type, or a code the call does not bring. Left out or evaluated, the outcome is
-the same, in every group mode, explained or not, with or without codes."""
+another Event.Type, or a code the call does not bring, or whose every rule's first condition
+part is false. Left out or evaluated, the outcome is the same, in every group mode, explained
+or not, with or without codes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carrot.domain.campaign import LimitConfig
-from carrot.engine.evaluate import GroupNode, Outcome
+from carrot.engine.evaluate import GroupNode, Outcome, _Evaluation
 from carrot.engine.redemption import CouponView
 from carrot.engine.scope import EventView
 from tests.engine.support import (
@@ -117,7 +118,11 @@ def books(draw: st.DrawFn) -> tuple[Any, list[int]]:
 
 @contextmanager
 def every_campaign_evaluated() -> Iterator[None]:
-    with patch.object(GroupNode, "may_give", lambda self, _: (self.elements, frozenset())):
+    every_element = patch.object(
+        GroupNode, "may_give", lambda self, _: (self.elements, frozenset())
+    )
+    no_screening = patch.object(_Evaluation, "_screened_out", lambda *_: False)
+    with every_element, no_screening:
         yield
 
 
@@ -160,3 +165,11 @@ def test_leaving_out_campaigns_that_cannot_fire_changes_no_outcome(
     with every_campaign_evaluated():
         evaluated = call(the_book, the_session, **kwargs)
     assert seen(skipping) == seen(evaluated)
+
+
+def test_a_condition_on_the_campaign_itself_is_tested_on_the_campaign_scope() -> None:
+    named = rule("named", ["and", ["=", total("Campaign.Name"), "campaign 1"]], TEN_PERCENT)
+    the_book = book(campaign(1, named))
+    assert the_book.root.elements[0].ruleset.screens is None  # type: ignore[union-attr]
+    outcome = call(the_book, session(item("a", "100")), explain=False)
+    assert [effect.effect_type for effect in outcome.effects] == ["setDiscount"]

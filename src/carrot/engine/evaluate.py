@@ -259,6 +259,11 @@ class Result:
         self.failures += other.failures
 
 
+_NOTHING = Result()
+"""What a campaign gives when no rule can fire (see _Evaluation._screened_out); shared, so
+never written to: groups only read their elements' results."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     effects: list[Effect]
@@ -630,11 +635,25 @@ class _Evaluation:
             referral = self.referral_of.get(campaign.id)
             if _live_id(coupon) is not None or _live_id(referral) is not None:
                 start = buckets.copy()
+        if coupon is None and referral is None and self._screened_out(rules, buckets):
+            return _NOTHING
         while True:
             result, extra = self._run(rules, group, buckets, coupon, referral)
             if start is None or extra is None or not self._reject(extra.dropped):
                 return result
             buckets.assign(start.copy())
+
+    def _screened_out(self, rules: CampaignRules, buckets: CartBuckets) -> bool:
+        """Whether no rule of a campaign without codes or budgets can fire, its screens being
+        false on the call's scope (CompiledRuleset.screens): then, unless explaining, it
+        gives an empty result without a scope or sink of its own."""
+        ruleset = rules.ruleset
+        assert ruleset is not None
+        screens = ruleset.screens
+        if screens is None or self.explain or rules.campaign.limits:
+            return False
+        scope = self._base_scope(buckets)
+        return not any(self._holds(screen, scope) for screen in screens)
 
     def _run(
         self,

@@ -3,6 +3,7 @@ A rule that does not compile is refused when it is saved, with a JSON pointer to
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,31 @@ class CompiledRuleset:
     needs_code: bool = False
     """Every rule requires `couponValid` or `referralValid` (and has no failure effects): the
     campaign cannot fire for a call that brings no code of it."""
+
+    @cached_property
+    def screens(self) -> tuple[ConditionPart, ...] | None:
+        """Each rule's screen, when every rule has one that reads neither the campaign nor its
+        codes, and no rule has failure effects, bindings or creates codes: when every screen
+        is false on the call's scope, no rule fires and the campaign leaves no trace (unless
+        explaining, or budgets or codes are in play)."""
+        if self.bindings or self.creates:
+            return None
+        screens = []
+        for rule in self.rules:
+            screen = rule.screen
+            if screen is None or rule.failure_effects or _reads_campaign(screen):
+                return None
+            screens.append(screen)
+        return tuple(screens)
+
+
+CAMPAIGN_NAMES = ("Campaign", "Coupon", "Referral")
+
+
+def _reads_campaign(part: ConditionPart) -> bool:
+    """Whether the part may read what only the campaign's scope holds (any text naming it)."""
+    text = json.dumps(part.code.expr, default=str)
+    return any(name in text for name in CAMPAIGN_NAMES)
 
 
 class RulesetInvalid(Exception):
