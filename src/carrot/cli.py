@@ -31,7 +31,7 @@ def serve(
 
     Database(database_url()).upgrade()
     uvicorn.run(
-        "carrot.api.app:create_app",
+        "carrot.api.app:create_served_app",
         factory=True,
         host=host,
         port=port,
