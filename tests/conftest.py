@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +38,21 @@ def _drop_postgres_database(base_url: str, name: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@contextmanager
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database no schema was ever written to, of the kind the tests run on."""
+    configured = os.environ.get("CARROT_TEST_DATABASE_URL")
+    if not configured:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    base = normalise_database_url(configured)
+    url, name = _fresh_postgres_database(base)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(base, name)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,25 +10,15 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from carrot.config import normalise_database_url
 from carrot.store import tables
 from carrot.store.db import Database, alembic_config
-from tests.conftest import _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import empty_database
 
 
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
-    """A database no schema was ever written to, of the kind the tests run on."""
-    configured = os.environ.get("CARROT_TEST_DATABASE_URL")
-    if not configured:
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    base = normalise_database_url(configured)
-    url, name = _fresh_postgres_database(base)
-    try:
+    with empty_database(tmp_path) as url:
         yield url
-    finally:
-        _drop_postgres_database(base, name)
 
 
 def test_0007_gives_older_applications_their_root_group_and_campaign_set(

@@ -71,14 +71,7 @@ _DEFAULT_GROUP = (
 
 def _application_row(conn: sa.Connection, account_id: int, application_id: int) -> Row[Any]:
     """The application with its default evaluation group's id, or 404."""
-    row: Row[Any] | None = conn.execute(
-        sa.select(tables.applications, _DEFAULT_GROUP).where(
-            tables.applications.c.id == application_id,
-            tables.applications.c.account_id == account_id,
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"Application {application_id} not found.")
+    row: Row[Any] = load_application(conn, account_id, application_id, _DEFAULT_GROUP)
     return row
 
 

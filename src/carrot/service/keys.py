@@ -138,10 +138,13 @@ def _expired(expires: datetime | None) -> bool:
     return expires is not None and expires <= utcnow()
 
 
-def load_application(conn: sa.Connection, account_id: int, application_id: int) -> Any:
-    """The application row, or 404 when it does not exist in this account."""
+def load_application(
+    conn: sa.Connection, account_id: int, application_id: int, *extra: sa.ColumnElement[Any]
+) -> Any:
+    """The application row (with the `extra` columns), or 404 when it does not exist in this
+    account."""
     row = conn.execute(
-        sa.select(tables.applications).where(
+        sa.select(tables.applications, *extra).where(
             tables.applications.c.id == application_id,
             tables.applications.c.account_id == account_id,
         )
