@@ -57,16 +57,8 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    configured = os.environ.get("CARROT_TEST_DATABASE_URL")
-    if not configured:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'carrot.db'}"
-        return
-    base = normalise_database_url(configured)
-    url, name = _fresh_postgres_database(base)
-    try:
+    with empty_database(tmp_path_factory.mktemp("db")) as url:
         yield url
-    finally:
-        _drop_postgres_database(base, name)
 
 
 @pytest.fixture(scope="session")
