@@ -24,16 +24,21 @@ T = TypeVar("T")
 _authorization = APIKeyHeader(name="Authorization", auto_error=False)
 
 
-async def call_with(db: Database, call: Callable[[], T]) -> T:
-    """Run a busy route's work, database calls and all. On SQLite it runs right here, on the
-    event loop: SQLite admits one writer at a time, so a worker thread buys a write no
+async def integration_call(db: Database, key: str, call: Callable[[IntegrationCaller], T]) -> T:
+    """Run a busy Integration API route's work: look its key up (see `integration_key`), then
+    `call` with the caller it names, database calls and all. On SQLite it runs right here, on
+    the event loop: SQLite admits one writer at a time, so a worker thread buys a write no
     concurrency, and the trip through the thread pool (the GIL handed between threads around
     every SQLite call) cost a session update 0.2-2 ms of CPU, at times more than evaluating
-    its 100 campaigns (bench/README.md, Engine). On PostgreSQL a call waits on the network and on row locks
-    while others proceed, so it runs in the thread pool, as plain def routes do."""
+    its 100 campaigns (bench/README.md, Engine). On PostgreSQL a call waits on the network and
+    on row locks while others proceed, so it runs in the thread pool, as plain def routes do."""
+
+    def run() -> T:
+        return call(authenticate_integration(db, key))
+
     if db.is_sqlite:
-        return call()
-    return await run_in_threadpool(call)
+        return run()
+    return await run_in_threadpool(run)
 
 
 async def database(request: Request) -> Database:
@@ -60,7 +65,7 @@ def management_caller(
 
 async def integration_key(header: str | None = Depends(_authorization)) -> str:
     """The API key of an Integration API call, not yet looked up: the busiest routes look it up
-    themselves, as part of their call (`call_with`). A plain def dependency costs a trip
+    themselves, as part of their call (`integration_call`). A plain def dependency costs a trip
     through the thread pool of its own (a tenth of a session update's CPU with no campaigns).
     A missing or malformed header is still refused here, 401 whatever the body; a well-formed
     key is looked up after the body was validated, so an invalid body with an unknown key is

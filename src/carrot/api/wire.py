@@ -52,9 +52,10 @@ def json_values(value: Any) -> Any:
 
 
 def json_response(body: dict[str, Any]) -> Response:
-    """`body` rendered exactly as FastAPI renders a route's dict, but in the route's own
-    worker thread: for a plain def route FastAPI checks the returned dict against the declared
-    type in another trip through the thread pool. For the busiest routes."""
+    """`body` rendered exactly as FastAPI renders a route's dict, but by the route itself, as
+    part of its call: FastAPI would check the returned dict against the declared type
+    afterwards (for a plain def route, in another trip through the thread pool). For the
+    busiest routes."""
     return Response(to_json(body), media_type="application/json")
 
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from carrot.api import present
-from carrot.api.auth import call_with, database, integration_key
+from carrot.api.auth import database, integration_call, integration_key
 from carrot.api.integration.models import IntegrationEventV2Request, ResponseContent
 from carrot.api.integration.profiles import Silent
 from carrot.api.wire import json_response
 from carrot.service import events
-from carrot.service.keys import authenticate_integration
+from carrot.service.keys import IntegrationCaller
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -26,10 +26,10 @@ async def track_event_v2(
     key: str = Depends(integration_key),
     db: Database = Depends(database),
 ) -> Response:
-    def call() -> Response:
+    def call(caller: IntegrationCaller) -> Response:
         state = events.track_event(
             db,
-            authenticate_integration(db, key),
+            caller,
             profile_id=body.profile_id,
             event_type=body.type,
             attributes=body.attributes,
@@ -42,4 +42,4 @@ async def track_event_v2(
             return Response(status_code=204)
         return json_response(present.integration_state(state, body.response_content))
 
-    return await call_with(db, call)
+    return await integration_call(db, key, call)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import call_with, database, integration_caller, integration_key
+from carrot.api.auth import database, integration_call, integration_caller, integration_key
 from carrot.api.integration.models import (
     CustomerProfileIntegrationRequestV2,
     MultipleCustomerProfileIntegrationRequest,
@@ -21,7 +21,7 @@ from carrot.api.management.coupons import coupon_wire
 from carrot.api.management.referrals import referral_wire
 from carrot.api.wire import json_response
 from carrot.service import profiles, reservations
-from carrot.service.keys import IntegrationCaller, authenticate_integration
+from carrot.service.keys import IntegrationCaller
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -45,10 +45,10 @@ async def update_customer_profile_v2(
     key: str = Depends(integration_key),
     db: Database = Depends(database),
 ) -> Response:
-    def call() -> Response:
+    def call(caller: IntegrationCaller) -> Response:
         state = profiles.update_customer_profile(
             db,
-            authenticate_integration(db, key),
+            caller,
             integration_id,
             body.attributes,
             run_rule_engine=run_rule_engine,
@@ -58,7 +58,7 @@ async def update_customer_profile_v2(
         )
         return json_response(present.integration_state(state, body.response_content))
 
-    return await call_with(db, call)
+    return await integration_call(db, key, call)
 
 
 @router.put("/v2/customer_profiles", response_model=None)

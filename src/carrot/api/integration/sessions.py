@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import AfterValidator
 
 from carrot.api import present
-from carrot.api.auth import call_with, database, integration_caller, integration_key
+from carrot.api.auth import database, integration_call, integration_caller, integration_key
 from carrot.api.integration.models import (
     CartItem,
     IntegrationRequest,
@@ -21,7 +21,7 @@ from carrot.api.integration.models import (
 from carrot.api.wire import json_response
 from carrot.domain import session as domain
 from carrot.service import sessions
-from carrot.service.keys import IntegrationCaller, authenticate_integration
+from carrot.service.keys import IntegrationCaller
 from carrot.store.db import Database
 
 router = APIRouter()
@@ -44,10 +44,10 @@ async def update_customer_session_v2(
 ) -> Response:
     """Create or update a customer session; answers IntegrationStateV2."""
 
-    def call() -> Response:
+    def call(caller: IntegrationCaller) -> Response:
         state = sessions.update_customer_session(
             db,
-            authenticate_integration(db, key),
+            caller,
             customer_session_id,
             _changes(body.customer_session),
             dry=dry,
@@ -56,7 +56,7 @@ async def update_customer_session_v2(
         )
         return json_response(present.integration_state(state, body.response_content))
 
-    return await call_with(db, call)
+    return await integration_call(db, key, call)
 
 
 @router.get("/v2/customer_sessions/{customerSessionId}")
