@@ -99,8 +99,8 @@ class Database:
             # SQLAlchemy's default of 5, busy servers opened (and configured, and closed) an
             # overflow connection on most requests, which cost more CPU than the request's own
             # queries. An in-memory database keeps SQLAlchemy's one connection per thread.
-            in_memory = sa.engine.make_url(url).database in (None, "", ":memory:")
-            pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}
+            on_file = _sqlite_file(url) is not None
+            pool = {"pool_size": pool_size, "max_overflow": pool_size} if on_file else {}
             engine = sa.create_engine(
                 url,
                 json_serializer=_dumps,
@@ -161,16 +161,24 @@ class Database:
 def _sqlite_migration_lock(url: str) -> Iterator[None]:
     """Hold an exclusive lock on `<database file>.migrate` while migrating a SQLite file;
     nothing to hold for an in-memory database or PostgreSQL."""
-    parsed = sa.engine.make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+    path = _sqlite_file(url)
+    if path is None:
         yield
         return
-    with open(f"{parsed.database}.migrate", "a") as lock:
+    with open(f"{path}.migrate", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names; None for an in-memory database or another database."""
+    parsed = sa.engine.make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def alembic_config(url: str) -> Config:
