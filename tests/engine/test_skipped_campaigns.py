@@ -121,7 +121,7 @@ def every_campaign_evaluated() -> Iterator[None]:
     every_element = patch.object(
         GroupNode, "may_give", lambda self, _: (self.elements, frozenset())
     )
-    no_screening = patch.object(_Evaluation, "_screened_out", lambda *_: False)
+    no_screening = patch.object(_Evaluation, "_screens_held", lambda *_: None)
     with every_element, no_screening:
         yield
 

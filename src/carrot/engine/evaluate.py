@@ -260,7 +260,7 @@ class Result:
 
 
 _NOTHING = Result()
-"""What a campaign gives when no rule can fire (see _Evaluation._screened_out); shared, so
+"""What a campaign gives when no rule can fire (see _Evaluation._screens_held); shared, so
 never written to: groups only read their elements' results."""
 
 
@@ -635,25 +635,31 @@ class _Evaluation:
             referral = self.referral_of.get(campaign.id)
             if _live_id(coupon) is not None or _live_id(referral) is not None:
                 start = buckets.copy()
-        if coupon is None and referral is None and self._screened_out(rules, buckets):
-            return _NOTHING
+        held = None
+        if coupon is None and referral is None:
+            held = self._screens_held(rules, buckets)
+            if held is not None and not any(held):
+                return _NOTHING
         while True:
-            result, extra = self._run(rules, group, buckets, coupon, referral)
+            result, extra = self._run(rules, group, buckets, coupon, referral, held)
             if start is None or extra is None or not self._reject(extra.dropped):
                 return result
             buckets.assign(start.copy())
 
-    def _screened_out(self, rules: CampaignRules, buckets: CartBuckets) -> bool:
-        """Whether no rule of a campaign without codes or budgets can fire, its screens being
-        false on the call's scope (CompiledRuleset.screens): then, unless explaining, it
-        gives an empty result without a scope or sink of its own."""
+    def _screens_held(self, rules: CampaignRules, buckets: CartBuckets) -> tuple[bool, ...] | None:
+        """For a campaign without codes or budgets whose every rule has a screen
+        (CompiledRuleset.screens), unless explaining: whether each screen holds on the call's
+        scope. None screen holding, it gives an empty result without a scope or sink of its
+        own; otherwise `_run` skips the rules whose screen failed and does not test the others'
+        again (screens read neither the campaign nor its codes, so the campaign's scope gives
+        them the same answers)."""
         ruleset = rules.ruleset
         assert ruleset is not None
         screens = ruleset.screens
         if screens is None or self.explain or rules.campaign.limits:
-            return False
+            return None
         scope = self._base_scope(buckets)
-        return not any(self._holds(screen, scope) for screen in screens)
+        return tuple(self._holds(screen, scope) for screen in screens)
 
     def _run(
         self,
@@ -662,7 +668,10 @@ class _Evaluation:
         buckets: CartBuckets,
         coupon: CodeBinding | None,
         referral: CodeBinding | None,
+        held: tuple[bool, ...] | None = None,
     ) -> tuple[Result, CampaignExtras | None]:
+        """What the campaign's rules give; `held` says which rules' screens hold, when
+        `_screens_held` tested them already."""
         campaign, ruleset = rules.campaign, rules.ruleset
         assert ruleset is not None
         result = Result()
@@ -690,10 +699,13 @@ class _Evaluation:
         sink: RuleSink | None = None
         binding_errors = _NO_BINDING_ERRORS
         fired = False
-        for rule, origin in zip(ruleset.rules, rules.origins(group), strict=True):
+        for index, (rule, origin) in enumerate(
+            zip(ruleset.rules, rules.origins(group), strict=True)
+        ):
             checked = 0
             if screening and rule.screen is not None and not rule.failure_effects:
-                if not self._holds(rule.screen, scope):
+                holds = held[index] if held is not None else self._holds(rule.screen, scope)
+                if not holds:
                     continue
                 checked = 1
             if sink is None:
