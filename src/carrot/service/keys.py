@@ -14,6 +14,7 @@ from carrot.domain.errors import Forbidden, NotFound, Unauthorized
 from carrot.service.clock import utcnow
 from carrot.store import tables
 from carrot.store.db import Database
+from carrot.store.prepared import Prepared
 
 DEFAULT_ACCOUNT_ID = 1
 
@@ -112,7 +113,7 @@ def authenticate_management(db: Database, key: str) -> ManagementCaller:
 
 
 # Built once: every Integration API call runs it, and building it costs more than running it.
-_INTEGRATION_KEY = (
+_INTEGRATION_KEY = Prepared(
     sa.select(tables.api_keys, tables.applications.c.sandbox)
     .join(tables.applications, tables.applications.c.id == tables.api_keys.c.application_id)
     .where(tables.api_keys.c.key_hash == sa.bindparam("key_hash"))
@@ -120,8 +121,8 @@ _INTEGRATION_KEY = (
 
 
 def authenticate_integration(db: Database, key: str) -> IntegrationCaller:
-    with db.read() as conn:
-        row = conn.execute(_INTEGRATION_KEY, {"key_hash": hash_key(key)}).first()
+    with db.lookup() as conn:
+        row = _INTEGRATION_KEY.first(conn, {"key_hash": hash_key(key)})
     if row is None or _expired(row.expires):
         raise Unauthorized("Invalid, expired or revoked API key.")
     return IntegrationCaller(

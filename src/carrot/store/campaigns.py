@@ -33,6 +33,7 @@ from carrot.domain.campaign import (
 )
 from carrot.domain.errors import NotFound
 from carrot.store import tables
+from carrot.store.prepared import Prepared
 
 ROOT_GROUP_NAME = "default"
 
@@ -65,15 +66,17 @@ def bump_revisions(conn: Connection, application_ids: Iterable[int]) -> None:
         )
 
 
-_REVISION = sa.select(tables.applications.c.revision).where(
-    tables.applications.c.id == sa.bindparam("application_id")
+_REVISION = Prepared(
+    sa.select(tables.applications.c.revision).where(
+        tables.applications.c.id == sa.bindparam("application_id")
+    )
 )
 
 
 def current_revision(conn: Connection, application_id: int) -> int:
     """The application's revision (0 when there is no such application). Every Integration
     API call asks, so the statement is built once."""
-    revision = conn.execute(_REVISION, {"application_id": application_id}).scalar()
+    revision = _REVISION.scalar(conn, {"application_id": application_id})
     return int(revision or 0)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from carrot.domain.profile import CustomerProfile, Event
 from carrot.domain.session import CartItem, CustomerSession, SessionState
 from carrot.store import tables
+from carrot.store.prepared import Prepared
 
 profiles = tables.customer_profiles
 sessions = tables.customer_sessions
@@ -27,25 +28,46 @@ def _insert(conn: sa.Connection, table: sa.Table) -> Any:
 
 
 # The statements every session update runs are built once: SQLAlchemy spends several times
-# longer building a statement (and its cache key) than SQLite spends running it.
+# longer building a statement (and its cache key) than SQLite spends running it, and they run
+# through the driver on SQLite (store.prepared).
 
 _PROFILE_BY_KEY = sa.select(profiles).where(
     profiles.c.account_id == sa.bindparam("account_id"),
     profiles.c.sandbox == sa.bindparam("sandbox"),
     profiles.c.integration_id == sa.bindparam("integration_id"),
 )
-_LOCKED_PROFILE_BY_KEY = _PROFILE_BY_KEY.with_for_update()
-_SAVE_PROFILE = profiles.update().where(profiles.c.id == sa.bindparam("profile_id"))
+_FIND_PROFILE = Prepared(_PROFILE_BY_KEY)
+_LOCK_PROFILE = Prepared(_PROFILE_BY_KEY.with_for_update())
+_PROFILE_COLUMNS = ("updated", "attributes", "closed_sessions", "total_sales", "last_activity")
+_SAVE_PROFILE = Prepared(
+    profiles.update().where(profiles.c.id == sa.bindparam("profile_id")), _PROFILE_COLUMNS
+)
 _SESSION_BY_KEY = sa.select(sessions).where(
     sessions.c.application_id == sa.bindparam("application_id"),
     sessions.c.integration_id == sa.bindparam("integration_id"),
 )
-_LOCKED_SESSION_BY_KEY = _SESSION_BY_KEY.with_for_update()
+_FIND_SESSION = Prepared(_SESSION_BY_KEY)
+_LOCK_SESSION = Prepared(_SESSION_BY_KEY.with_for_update())
+# What _session_values gives: the columns an update of a session sets.
+_SESSION_COLUMNS = (
+    "profile_id", "profile_integration_id", "store_integration_id", "state", "coupon_codes",
+    "referral_code", "loyalty_cards", "cart_items", "additional_costs", "identifiers",
+    "attributes", "first_session", "update_count", "total", "cart_item_total",
+    "additional_cost_total", "updated", "closed_at", "cancelled_at", "effects",
+)  # fmt: skip
+_NEW_SESSION_COLUMNS = ("application_id", "integration_id", "created", *_SESSION_COLUMNS)
 _INSERT_SESSION = {
-    "postgresql": postgresql.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id),
-    "sqlite": sqlite.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id),
+    "postgresql": Prepared(
+        postgresql.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id)
+    ),
+    "sqlite": Prepared(
+        sqlite.insert(sessions).on_conflict_do_nothing().returning(sessions.c.id),
+        _NEW_SESSION_COLUMNS,
+    ),
 }
-_SAVE_SESSION = sessions.update().where(sessions.c.id == sa.bindparam("session_id"))
+_SAVE_SESSION = Prepared(
+    sessions.update().where(sessions.c.id == sa.bindparam("session_id")), _SESSION_COLUMNS
+)
 _PROFILE_SESSION = (
     sa.select(sessions.c.id)
     .where(
@@ -54,8 +76,16 @@ _PROFILE_SESSION = (
     )
     .limit(1)
 )
-_EARLIER_PROFILE_SESSION = _PROFILE_SESSION.where(sessions.c.id < sa.bindparam("session_id"))
-_INSERT_EVENT = events.insert().returning(events.c.id)
+_ANY_PROFILE_SESSION = Prepared(_PROFILE_SESSION)
+_EARLIER_PROFILE_SESSION = Prepared(
+    _PROFILE_SESSION.where(sessions.c.id < sa.bindparam("session_id"))
+)
+_EVENT_COLUMNS = (
+    "application_id", "profile_id", "session_id", "profile_integration_id",
+    "session_integration_id", "store_integration_id", "type", "attributes", "effects", "meta",
+    "created",
+)  # fmt: skip
+_INSERT_EVENT = Prepared(events.insert().returning(events.c.id), _EVENT_COLUMNS)
 
 
 # Profiles ----------------------------------------------------------------------------------
@@ -79,9 +109,9 @@ def profile_from_row(row: Any) -> CustomerProfile:
 def find_profile(
     conn: sa.Connection, account_id: int, sandbox: bool, integration_id: str, *, lock: bool = False
 ) -> CustomerProfile | None:
-    query = _LOCKED_PROFILE_BY_KEY if lock else _PROFILE_BY_KEY
+    query = _LOCK_PROFILE if lock else _FIND_PROFILE
     key = {"account_id": account_id, "sandbox": sandbox, "integration_id": integration_id}
-    row = conn.execute(query, key).first()
+    row = query.first(conn, key)
     return None if row is None else profile_from_row(row)
 
 
@@ -122,8 +152,8 @@ def lock_or_create_profile(
 
 
 def save_profile(conn: sa.Connection, profile: CustomerProfile) -> None:
-    conn.execute(
-        _SAVE_PROFILE,
+    _SAVE_PROFILE.run(
+        conn,
         {
             "profile_id": profile.id,
             "attributes": profile.attributes,
@@ -251,9 +281,9 @@ def lock_session_key(conn: sa.Connection, application_id: int, integration_id: s
 def find_session(
     conn: sa.Connection, application_id: int, integration_id: str, *, lock: bool = False
 ) -> CustomerSession | None:
-    query = _LOCKED_SESSION_BY_KEY if lock else _SESSION_BY_KEY
+    query = _LOCK_SESSION if lock else _FIND_SESSION
     key = {"application_id": application_id, "integration_id": integration_id}
-    row = conn.execute(query, key).first()
+    row = query.first(conn, key)
     return None if row is None else session_from_row(row)
 
 
@@ -270,20 +300,20 @@ def session_by_id(
 
 def insert_session(conn: sa.Connection, session: CustomerSession) -> int | None:
     """Insert a new session; None when a parallel call created it first."""
-    row = conn.execute(
-        _INSERT_SESSION[conn.dialect.name],
+    row = _INSERT_SESSION[conn.dialect.name].first(
+        conn,
         {
             "application_id": session.application_id,
             "integration_id": session.integration_id,
             "created": session.created,
             **_session_values(session),
         },
-    ).first()
+    )
     return None if row is None else int(row.id)
 
 
 def save_session(conn: sa.Connection, session: CustomerSession) -> None:
-    conn.execute(_SAVE_SESSION, {"session_id": session.id, **_session_values(session)})
+    _SAVE_SESSION.run(conn, {"session_id": session.id, **_session_values(session)})
 
 
 def has_earlier_session(
@@ -291,9 +321,8 @@ def has_earlier_session(
 ) -> bool:
     key = {"application_id": application_id, "profile_id": profile_id}
     if session_id is None:
-        return conn.execute(_PROFILE_SESSION, key).first() is not None
-    earlier = conn.execute(_EARLIER_PROFILE_SESSION, {**key, "session_id": session_id})
-    return earlier.first() is not None
+        return _ANY_PROFILE_SESSION.first(conn, key) is not None
+    return _EARLIER_PROFILE_SESSION.first(conn, {**key, "session_id": session_id}) is not None
 
 
 def list_sessions(
@@ -335,8 +364,8 @@ def event_from_row(row: Any) -> Event:
 
 
 def insert_event(conn: sa.Connection, event: Event) -> Event:
-    row = conn.execute(
-        _INSERT_EVENT,
+    row = _INSERT_EVENT.first(
+        conn,
         {
             "application_id": event.application_id,
             "profile_id": event.profile_id,
@@ -350,7 +379,8 @@ def insert_event(conn: sa.Connection, event: Event) -> Event:
             "meta": event.meta,
             "created": event.created,
         },
-    ).one()
+    )
+    assert row is not None, "an INSERT … RETURNING gives its row"
     return Event(**{**event.__dict__, "id": int(row.id)})
 
 

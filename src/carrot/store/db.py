@@ -131,6 +131,18 @@ class Database:
         with conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one read-only `Prepared` statement. On SQLite the statement is its
+        own transaction: BEGIN and COMMIT around it would only add two trips through
+        SQLAlchemy (every Integration API call looks its key up). Elsewhere it is `read()`."""
+        if not self.is_sqlite:
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(carrot_read_only=True) as conn:
+            yield conn
+
     def upgrade(self) -> None:
         """Migrate the schema to the newest revision. Servers starting together on one
         database migrate one after the other, never at once: an advisory lock on PostgreSQL,
