@@ -113,8 +113,17 @@ def authenticate_management(db: Database, key: str) -> ManagementCaller:
 
 
 # Built once: every Integration API call runs it, and building it costs more than running it.
+_KEY = tables.api_keys.c
 _INTEGRATION_KEY = Prepared(
-    sa.select(tables.api_keys, tables.applications.c.sandbox)
+    sa.select(
+        _KEY.id,
+        _KEY.account_id,
+        _KEY.application_id,
+        _KEY.type,
+        _KEY.time_offset,
+        _KEY.expires,
+        tables.applications.c.sandbox,
+    )
     .join(tables.applications, tables.applications.c.id == tables.api_keys.c.application_id)
     .where(tables.api_keys.c.key_hash == sa.bindparam("key_hash"))
 )
