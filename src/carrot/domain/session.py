@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+_ZERO = Decimal(0)
+
 
 class SessionState(StrEnum):
     OPEN = "open"
@@ -85,7 +87,9 @@ class CartItem:
     @property
     def additional_cost_total(self) -> Decimal:
         """The item's own additional costs, per unit, times quantity."""
-        return sum(self.additional_costs.values(), Decimal(0)) * self.quantity
+        if not self.additional_costs:
+            return _ZERO  # most items have none, and sums of the cart ask every item
+        return sum(self.additional_costs.values(), _ZERO) * self.quantity
 
     def remaining_value(self) -> Decimal:
         """Price and the item's additional costs for the units not returned."""

@@ -241,6 +241,8 @@ def session_from_row(row: Any) -> CustomerSession:
 
 
 def _session_values(session: CustomerSession) -> dict[str, Any]:
+    # Each total walks the cart: work both out once (session.total is their sum).
+    cart_item_total, additional_cost_total = session.cart_item_total, session.additional_cost_total
     return {
         "profile_id": session.profile_id,
         "profile_integration_id": session.profile_integration_id,
@@ -255,9 +257,9 @@ def _session_values(session: CustomerSession) -> dict[str, Any]:
         "attributes": session.attributes,
         "first_session": session.first_session,
         "update_count": session.update_count,
-        "total": session.total,
-        "cart_item_total": session.cart_item_total,
-        "additional_cost_total": session.additional_cost_total,
+        "total": cart_item_total + additional_cost_total,
+        "cart_item_total": cart_item_total,
+        "additional_cost_total": additional_cost_total,
         "updated": session.updated,
         "closed_at": session.closed_at,
         "cancelled_at": session.cancelled_at,
