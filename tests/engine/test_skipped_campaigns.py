@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carrot.domain.campaign import LimitConfig
-from carrot.engine.evaluate import GroupNode, Outcome, _Evaluation
+from carrot.engine.evaluate import UNTESTED, GroupNode, Outcome, _Evaluation
 from carrot.engine.redemption import CouponView
 from carrot.engine.scope import EventView
 from tests.engine.support import (
@@ -122,7 +122,10 @@ def every_campaign_evaluated() -> Iterator[None]:
         GroupNode, "may_give", lambda self, _: (self.elements, frozenset())
     )
     no_screening = patch.object(_Evaluation, "_screens_held", lambda *_: None)
-    with every_element, no_screening:
+    no_group_screening = patch.object(
+        _Evaluation, "_screened", lambda _, node, __: [(e, UNTESTED) for e in node.elements]
+    )
+    with every_element, no_screening, no_group_screening:
         yield
 
 
@@ -173,3 +176,22 @@ def test_a_condition_on_the_campaign_itself_is_tested_on_the_campaign_scope() ->
     assert the_book.root.elements[0].ruleset.screens is None  # type: ignore[union-attr]
     outcome = call(the_book, session(item("a", "100")), explain=False)
     assert [effect.effect_type for effect in outcome.effects] == ["setDiscount"]
+
+
+def test_campaigns_with_the_same_screen_share_one_test_per_call() -> None:
+    first = campaign(1, rule("over 20", ["and", OVER_20], TEN_PERCENT))
+    second = campaign(2, rule("over 20 too", ["and", OVER_20], EACH_ITEM))
+    other = campaign(3, rule("over 50", ["and", [">", total("Session.Total"), 50]], TEN_PERCENT))
+    elements, plan = group(1, first, second, other).screen_plan("talon_session_updated")
+    assert elements == (first, second, other)
+    assert len(plan.screens) == 2
+    assert plan.rules == ((0,), (0,), (1,))
+
+
+def test_a_campaign_whose_screens_fail_still_rejects_the_code_the_call_brings() -> None:
+    coupon = rule("coupon", ["and", OVER_20, ["couponValid"]], TEN_PERCENT)
+    the_book = book(campaign(1, coupon), campaign(2, rule("plain", ["and", OVER_20], TEN_PERCENT)))
+    code = CouponView("SAVE", a_coupon(1, "SAVE"))
+    outcome = call(the_book, session(item("a", "10")), explain=False, coupons=(code,))
+    assert [effect.effect_type for effect in outcome.effects] == ["rejectCoupon"]
+    assert outcome.effects[0].props["rejectionReason"] == "CouponRejectedByCondition"

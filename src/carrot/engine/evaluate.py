@@ -54,6 +54,7 @@ from carrot.engine.redemption import (
 )
 from carrot.engine.rules import CompiledRule, CompiledRuleset, ConditionPart
 from carrot.engine.scope import CallContext, build_scope, cart_buckets
+from carrot.engine.screening import ScreenPlan, held, plan_screens
 from carrot.talang import TalangError
 from carrot.talang.types import value_text
 
@@ -136,6 +137,9 @@ class GroupNode:
     _may_give: dict[str | None, tuple[tuple[Element, ...], frozenset[int]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _plans: dict[str | None, tuple[tuple[Element, ...], ScreenPlan]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def may_give(self, event_type: str) -> tuple[tuple[Element, ...], frozenset[int]]:
         """The elements that may give something on a call of `event_type` that brings no
@@ -156,6 +160,17 @@ class GroupNode:
             found = self._may_give[key] = (tuple(kept), frozenset(left_out))
         return found
 
+    def screen_plan(self, event_type: str) -> tuple[tuple[Element, ...], ScreenPlan]:
+        """The elements `may_give(event_type)` keeps, and how to screen them: a campaign
+        without budgets whose every rule has a screen (CompiledRuleset.screens) can be."""
+        key = event_type if event_type in self._guarded_types else None
+        found = self._plans.get(key)
+        if found is None:
+            elements = self.may_give(event_type)[0]
+            plan = plan_screens([_screens(element) for element in elements])
+            found = self._plans[key] = (elements, plan)
+        return found
+
     @cached_property
     def _guarded_types(self) -> frozenset[str]:
         return frozenset(
@@ -164,6 +179,12 @@ class GroupNode:
             if isinstance(element, CampaignRules) and element.ruleset is not None
             for event_type in element.ruleset.event_types or ()
         )
+
+
+def _screens(element: Element) -> tuple[ConditionPart, ...] | None:
+    if isinstance(element, GroupNode) or element.ruleset is None or element.campaign.limits:
+        return None
+    return element.ruleset.screens
 
 
 def _cannot_fire(rules: CampaignRules, event_type: str) -> bool:
@@ -258,6 +279,15 @@ class Result:
         self.triggered += other.triggered
         self.failures += other.failures
 
+
+class _Untested:
+    """The screens of a campaign's rules were not tested before it runs."""
+
+
+UNTESTED = _Untested()
+Screened: TypeAlias = "tuple[bool, ...] | _Untested | None"
+"""A campaign's answer for each rule's screen, when its group tested them (None: its rules
+have no screens); or UNTESTED."""
 
 _NOTHING = Result()
 """What a campaign gives when no rule can fire (see _Evaluation._screens_held); shared, so
@@ -406,21 +436,54 @@ class _Evaluation:
     # Groups --------------------------------------------------------------------------------
 
     def group(self, node: GroupNode, buckets: CartBuckets) -> Result:
-        elements = node.elements if self.explain else self._may_give(node)
+        elements = self._runnable(node, buckets)
         if node.mode == STACKABLE:
             result = Result()
-            for element in elements:
-                result.absorb(self.element(element, node, buckets))
+            for element, answers in elements:
+                result.absorb(self.element(element, node, buckets, answers))
             return result
         trials = []
-        for element in elements:
+        for element, answers in elements:
             trial = buckets.copy()
-            trials.append((self.element(element, node, trial), trial))
+            trials.append((self.element(element, node, trial, answers), trial))
             if node.mode == LIST_ORDER and trials[-1][0].triggered and node.scope == "session":
                 break
         if node.scope == "cartItem":
             return self._per_item(node, trials, buckets)
         return self._choose(node, trials, buckets)
+
+    def _runnable(self, node: GroupNode, buckets: CartBuckets) -> list[tuple[Element, Screened]]:
+        """The group's elements to run, each with its rules' screen answers when they were
+        tested already (UNTESTED otherwise)."""
+        if self.explain:
+            return [(element, UNTESTED) for element in node.elements]
+        if self.context.application.cascading or not self._code_campaigns.isdisjoint(
+            node.may_give(self._event_type)[1]
+        ):
+            return [(element, UNTESTED) for element in self._may_give(node)]
+        return self._screened(node, buckets)
+
+    def _screened(self, node: GroupNode, buckets: CartBuckets) -> list[tuple[Element, Screened]]:
+        """Without cascading discounts every campaign is screened on the same scope: each
+        distinct screen of the group is tested once (see screening.py), and the campaigns
+        none of whose screens hold are left out (they would give nothing). A campaign the
+        call brings a code of is not screened: it runs, to say what became of the code."""
+        elements, plan = node.screen_plan(self._event_type)
+        answers = plan.answers(self._base_scope(buckets))
+        codes = self._code_campaigns
+        runnable: list[tuple[Element, Screened]] = []
+        for element, positions in zip(elements, plan.rules, strict=True):
+            if positions is None:
+                runnable.append((element, UNTESTED))
+                continue
+            assert isinstance(element, CampaignRules)
+            if codes and element.campaign.id in codes:
+                runnable.append((element, UNTESTED))
+                continue
+            found = held(positions, answers)
+            if found is not None:
+                runnable.append((element, found))
+        return runnable
 
     def _may_give(self, node: GroupNode) -> tuple[Element, ...]:
         """The group's elements less the campaigns that cannot fire on this call (see
@@ -556,10 +619,16 @@ class _Evaluation:
             )
         return failures
 
-    def element(self, element: Element, parent: GroupNode, buckets: CartBuckets) -> Result:
+    def element(
+        self,
+        element: Element,
+        parent: GroupNode,
+        buckets: CartBuckets,
+        screened: Screened = UNTESTED,
+    ) -> Result:
         if isinstance(element, GroupNode):
             return self.group(element, buckets)
-        return self.campaign(element, parent, buckets)
+        return self.campaign(element, parent, buckets, screened)
 
     # Campaigns -----------------------------------------------------------------------------
 
@@ -621,11 +690,18 @@ class _Evaluation:
         codes = (self.coupon_of.get(origin.campaign_id), self.referral_of.get(origin.campaign_id))
         return tuple(code for code in codes if code is not None and origin.rule_index in code.rules)
 
-    def campaign(self, rules: CampaignRules, group: GroupNode, buckets: CartBuckets) -> Result:
-        """What one campaign gives. A rule is all or nothing with respect to the codes it
-        depends on: when one of its effects cannot be applied, the code is rejected and the
-        campaign runs again from the same cart and budgets, its rules that depend on the code
-        giving nothing."""
+    def campaign(
+        self,
+        rules: CampaignRules,
+        group: GroupNode,
+        buckets: CartBuckets,
+        screened: Screened = UNTESTED,
+    ) -> Result:
+        """What one campaign gives; `screened`: its rules' screen answers, when the group
+        tested them (it then has no code in the call). A rule is all or nothing with respect
+        to the codes it depends on: when one of its effects cannot be applied, the code is
+        rejected and the campaign runs again from the same cart and budgets, its rules that
+        depend on the code giving nothing."""
         campaign, ruleset = rules.campaign, rules.ruleset
         if ruleset is None or not self._selected(campaign):
             return Result()
@@ -636,7 +712,9 @@ class _Evaluation:
             if _live_id(coupon) is not None or _live_id(referral) is not None:
                 start = buckets.copy()
         held = None
-        if coupon is None and referral is None:
+        if not isinstance(screened, _Untested):
+            held = screened
+        elif coupon is None and referral is None:
             held = self._screens_held(rules, buckets)
             if held is not None and not any(held):
                 return _NOTHING
