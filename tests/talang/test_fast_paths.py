@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from carrot.talang import TextList, compile_expr, parse_text
+from carrot.talang import TalangRuntimeError, TextList, compile_expr, parse_text
 from carrot.talang.types import BOOLEAN
 from tests.talang.helpers import outcome, same_outcome, utc, walked
 
@@ -313,3 +313,21 @@ def test_a_filtered_sum_neither_depends_on_nor_changes_the_callers_decimal_conte
             assert decimal.getcontext() is context
             after = (context.prec, context.rounding, dict(context.traps), dict(context.flags))
             assert after == before
+
+
+def test_a_failed_read_is_worded_from_the_scope_it_failed_on() -> None:
+    # The message of a failed path read is only worded when read (screens never read it):
+    # it says what the scope held when the read failed, in an error of the usual class.
+    profile = {"Attributes": "none"}
+    for expr in (
+        [".", "Profile", "Attributes", "Segment"],
+        ["=", [".", "Profile", "Attributes", "Segment"], "gold"],
+        ["map", [".", "L"], [["i"], ["=", [".", "i", "Attributes", "Segment"], "gold"]]],
+    ):
+        expected = walked(expr, {"Profile": profile, "L": [profile]})
+        scope: dict[str, Any] = {"Profile": profile, "L": [profile]}
+        with pytest.raises(TalangRuntimeError) as failed:
+            compile_expr(expr).evaluate(scope)
+        scope["Profile"], scope["L"] = {"Attributes": {}}, []
+        assert type(failed.value) is TalangRuntimeError
+        assert ("error", failed.value.message, failed.value.path) == expected

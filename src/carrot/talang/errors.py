@@ -6,6 +6,8 @@ of its second element.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class TalangError(Exception):
     """An expression that cannot be read, checked or evaluated.
@@ -32,6 +34,25 @@ class TalangCheckError(TalangError):
 
 class TalangRuntimeError(TalangError):
     """Evaluation failed. `catch` and `.|` recover from these."""
+
+    _word: Callable[[], TalangRuntimeError] | None = None
+
+    @classmethod
+    def deferred(cls, word: Callable[[], TalangRuntimeError]) -> TalangRuntimeError:
+        """An error worded only when its message or path is first read: most failures of a
+        read are a screen's, which only needs to know that it failed. `word` makes the
+        error from what it captured when it was raised."""
+        error = cls.__new__(cls)
+        error._word = word
+        return error
+
+    def __getattr__(self, name: str) -> str:
+        # Reached only for what an instance lacks: a deferred error's message and path.
+        if self._word is None or name not in ("message", "path"):
+            raise AttributeError(name)
+        worded = self._word()
+        TalangError.__init__(self, worded.message, worded.path)
+        return str(getattr(self, name))
 
 
 class StepLimitError(TalangRuntimeError):

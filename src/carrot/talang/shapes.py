@@ -67,11 +67,7 @@ def path_reader(keys: list[str], path: str) -> Thunk:
     rest = tuple(keys[1:])
 
     def missing(frame: Frame) -> TalangRuntimeError:
-        try:
-            lookup(frame, keys)
-        except FunctionError as error:
-            return error.at(path)
-        return TalangRuntimeError("internal error: the path was found after all", path)
+        return unreadable(frame.get(first), keys, path)
 
     if not rest:
 
@@ -125,14 +121,10 @@ def path_reader(keys: list[str], path: str) -> Thunk:
 
 def item_reader(keys: list[str], path: str) -> Callable[[Any], Any]:
     """`(. Item k …)` in a body compiled to take the item itself."""
-    var, rest = keys[0], tuple(keys[1:])
+    rest = tuple(keys[1:])
 
     def missing(item: Any) -> TalangRuntimeError:
-        try:
-            lookup({var: item}, keys)
-        except FunctionError as error:
-            return error.at(path)
-        return TalangRuntimeError("internal error: the path was found after all", path)
+        return unreadable(item, keys, path)
 
     def read_item(item: Any) -> Any:
         value = item
@@ -145,6 +137,21 @@ def item_reader(keys: list[str], path: str) -> Callable[[Any], Any]:
         return _normalise(value, path)
 
     return read_item
+
+
+def unreadable(top: Any, keys: list[str], path: str) -> TalangRuntimeError:
+    """The error of reading `keys` at `path`, where the first key names `top`. It is worded
+    from `top` when first read: Talang never changes a Map in place, and the host's scope
+    does not change while its rules run, so the wording is the one reading it now gives."""
+
+    def word() -> TalangRuntimeError:
+        try:
+            lookup({keys[0]: top}, keys)
+        except FunctionError as error:
+            return error.at(path)
+        return TalangRuntimeError("internal error: the path was found after all", path)
+
+    return TalangRuntimeError.deferred(word)
 
 
 def reads_only_item(node: Node, var: str) -> bool:
