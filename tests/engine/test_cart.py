@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey, total_of
+from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey, line_key, total_of
 
 # Mostly whole cents, sometimes a tenth of a cent or a whole number written without decimals.
 money = st.one_of(
@@ -87,3 +87,9 @@ def test_deferred_session_discounts_give_what_spreading_at_once_gives(
             assert _spelled(late) == _spelled(early)
         else:
             assert late == early
+
+
+def test_every_call_shares_one_key_per_cart_line() -> None:
+    assert line_key(3) == ItemKey(3)
+    assert line_key(3) is line_key(3)
+    assert line_key(3) != ItemKey(3, 0)

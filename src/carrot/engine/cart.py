@@ -20,6 +20,19 @@ class ItemKey:
     sub_position: int | None = None
 
 
+_LINE_KEYS: dict[int, ItemKey] = {}
+
+
+def line_key(position: int) -> ItemKey:
+    """The key of the cart line at `position`. Keys are only ever compared, so one per line
+    serves every call: a call would otherwise make one per line twice, and again for each
+    per-item effect."""
+    key = _LINE_KEYS.get(position)
+    if key is None:
+        key = _LINE_KEYS.setdefault(position, ItemKey(position))
+    return key
+
+
 PRICE = "price"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from carrot.domain.coupon import MAX_USAGE_LIMIT
 from carrot.engine import effects as fx
 from carrot.engine.budgets import CampaignBudget, Refusal, profile_id
-from carrot.engine.cart import CartBuckets, ItemKey
+from carrot.engine.cart import CartBuckets, ItemKey, line_key
 from carrot.engine.codes import CodeBinding
 from carrot.engine.effects import Effect, Origin
 from carrot.engine.money import ZERO, round_money, split
@@ -144,7 +144,7 @@ def _item_key(sink: RuleSink, item: dict[str, Any], argument: int) -> ItemKey:
             "the item has no Position: pass an element of Session.CartItems", argument
         )
     sub = item.get("SubPosition")
-    key = ItemKey(int(position), None if sub is None else int(sub))
+    key = line_key(int(position)) if sub is None else ItemKey(int(position), int(sub))
     if not sink.buckets.has_item(key):
         raise FunctionError(f"the cart has no item at position {key.position}", argument)
     return key

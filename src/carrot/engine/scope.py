@@ -14,7 +14,7 @@ from carrot.domain.coupon import Coupon
 from carrot.domain.profile import CustomerProfile
 from carrot.domain.referral import Referral
 from carrot.domain.session import CustomerSession
-from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey
+from carrot.engine.cart import CartBuckets, ItemBuckets, ItemKey, line_key
 from carrot.engine.redemption import BudgetKey, CouponView, ReferralView
 from carrot.talang import TextList
 
@@ -69,12 +69,11 @@ def item_keys(session: CustomerSession | None, flattened: bool) -> list[tuple[It
     Returned units are left out: there is nothing left of them to discount."""
     if session is None:
         return []
+    if not flattened:
+        return [(line_key(position), position) for position in range(len(session.cart_items))]
     keys = []
     for position, item in enumerate(session.cart_items):
-        if flattened:
-            keys += [(ItemKey(position, unit), position) for unit in range(item.remaining_quantity)]
-        else:
-            keys.append((ItemKey(position), position))
+        keys += [(ItemKey(position, unit), position) for unit in range(item.remaining_quantity)]
     return keys
 
 
@@ -87,11 +86,12 @@ def cart_buckets(context: CallContext) -> CartBuckets:
     for key, position in item_keys(session, app.flattened):
         item = session.cart_items[position]
         units = 1 if app.flattened else item.remaining_quantity
+        costs = item.additional_costs
         buckets.append(
             ItemBuckets(
                 key,
                 item.price * units,
-                {name: price * units for name, price in item.additional_costs.items()},
+                {name: price * units for name, price in costs.items()} if costs else {},
             )
         )
     # Cascading discounts read the buckets after every campaign: nothing to gain by deferring.
@@ -122,11 +122,13 @@ def _session(context: CallContext, buckets: CartBuckets | None) -> dict[str, Any
         _item(context, key, position, buckets)
         for key, position in item_keys(session, context.application.flattened)
     ]
+    # session.total adds up the same two totals: each is worked out once.
+    cart_item_total, additional_cost_total = session.cart_item_total, session.additional_cost_total
     view: dict[str, Any] = {
         "IntegrationId": session.integration_id,
-        "Total": session.total,
-        "CartItemTotal": session.cart_item_total,
-        "AdditionalCostTotal": session.additional_cost_total,
+        "Total": cart_item_total + additional_cost_total,
+        "CartItemTotal": cart_item_total,
+        "AdditionalCostTotal": additional_cost_total,
         "CartItems": items,
         "AdditionalCosts": dict(session.additional_costs),
         # Codes and identifiers are always str: a TextList lets Talang test membership fast.
