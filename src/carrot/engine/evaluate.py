@@ -181,10 +181,12 @@ class GroupNode:
         )
 
 
-def _screens(element: Element) -> tuple[ConditionPart, ...] | None:
+def _screens(element: Element) -> tuple[int, tuple[ConditionPart, ...]] | None:
+    """A campaign element's id and its rules' screens, when it can be screened."""
     if isinstance(element, GroupNode) or element.ruleset is None or element.campaign.limits:
         return None
-    return element.ruleset.screens
+    screens = element.ruleset.screens
+    return None if screens is None else (element.campaign.id, screens)
 
 
 def _cannot_fire(rules: CampaignRules, event_type: str) -> bool:
@@ -469,20 +471,19 @@ class _Evaluation:
         none of whose screens hold are left out (they would give nothing). A campaign the
         call brings a code of is not screened: it runs, to say what became of the code."""
         elements, plan = node.screen_plan(self._event_type)
-        answers = plan.answers(self._base_scope(buckets))
+        answers = plan.answers(self._base_scope(buckets)) if plan.screens else []
         codes = self._code_campaigns
         runnable: list[tuple[Element, Screened]] = []
-        for element, positions in zip(elements, plan.rules, strict=True):
-            if positions is None:
-                runnable.append((element, UNTESTED))
-                continue
-            assert isinstance(element, CampaignRules)
-            if codes and element.campaign.id in codes:
-                runnable.append((element, UNTESTED))
-                continue
-            found = held(positions, answers)
-            if found is not None:
-                runnable.append((element, found))
+        for index in plan.passing(answers, codes):
+            element, positions = elements[index], plan.rules[index]
+            screened: Screened = UNTESTED
+            if (
+                positions is not None
+                and isinstance(element, CampaignRules)
+                and element.campaign.id not in codes
+            ):
+                screened = held(positions, answers)
+            runnable.append((element, screened))
         return runnable
 
     def _may_give(self, node: GroupNode) -> tuple[Element, ...]:
