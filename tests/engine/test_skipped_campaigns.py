@@ -73,7 +73,9 @@ def test_a_rule_with_failure_effects_keeps_its_campaign_in_the_call() -> None:
 
 # Left out or evaluated: the same outcome ---------------------------------------------------
 
-KINDS = ("plain", "per item", "event", "event nudging", "coupon", "event coupon", "limited")
+KINDS = ("plain", "per item", "two rules", "segment", "event", "event nudging", "coupon",
+         "event coupon", "limited")  # fmt: skip
+SEGMENT = ["=", total("Profile.Attributes.Segment"), "gold"]
 
 
 def campaign_of(campaign_id: int, kind: str, event: str, threshold: int) -> Any:
@@ -82,6 +84,16 @@ def campaign_of(campaign_id: int, kind: str, event: str, threshold: int) -> Any:
         return campaign(campaign_id, rule("plain", ["and", over], TEN_PERCENT))
     if kind == "per item":
         return campaign(campaign_id, rule("per item", ["and", over], EACH_ITEM))
+    if kind == "two rules":
+        more = [">", total("Session.Total"), threshold + 60]
+        return campaign(
+            campaign_id,
+            rule("more", ["and", more], TEN_PERCENT),
+            rule("per item", ["and", over], EACH_ITEM),
+        )
+    if kind == "segment":
+        # Without a profile the screen fails to read Profile.Attributes.Segment.
+        return campaign(campaign_id, rule("segment", ["and", SEGMENT, over], TEN_PERCENT))
     if kind == "event":
         return campaign(campaign_id, rule("event", ["and", for_event(event), over], EACH_ITEM))
     if kind == "event nudging":
