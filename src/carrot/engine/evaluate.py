@@ -459,6 +459,9 @@ class _Evaluation:
         tested already (UNTESTED otherwise)."""
         if self.explain:
             return [(element, UNTESTED) for element in node.elements]
+        # Cascading discounts change the scope as campaigns give (each is screened as it
+        # runs); a campaign `may_give` left out for lacking a code, when the call brings its
+        # code, is not in the group's plan.
         if self.context.application.cascading or not self._code_campaigns.isdisjoint(
             node.may_give(self._event_type)[1]
         ):
