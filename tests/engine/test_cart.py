@@ -93,3 +93,12 @@ def test_every_call_shares_one_key_per_cart_line() -> None:
     assert line_key(3) == ItemKey(3)
     assert line_key(3) is line_key(3)
     assert line_key(3) != ItemKey(3, 0)
+
+
+def test_positions_beyond_usual_carts_get_keys_that_are_not_kept() -> None:
+    # A rule can name any position, from a session attribute say: keys for those are made
+    # on demand, so what callers send cannot grow a cache for the life of the process.
+    far = 10**9
+    assert line_key(far) == ItemKey(far)
+    assert line_key(far) is not line_key(far)
+    assert line_key(-1) == ItemKey(-1)

@@ -20,17 +20,20 @@ class ItemKey:
     sub_position: int | None = None
 
 
-_LINE_KEYS: dict[int, ItemKey] = {}
+# Lines of usual carts. A rule may name any position (a number from a session attribute, say),
+# so keys beyond these are made on demand rather than kept: the cache must not grow with what
+# callers send.
+_KEPT_LINES = 1000
+_LINE_KEYS = tuple(ItemKey(position) for position in range(_KEPT_LINES))
 
 
 def line_key(position: int) -> ItemKey:
     """The key of the cart line at `position`. Keys are only ever compared, so one per line
     serves every call: a call would otherwise make one per line twice, and again for each
     per-item effect."""
-    key = _LINE_KEYS.get(position)
-    if key is None:
-        key = _LINE_KEYS.setdefault(position, ItemKey(position))
-    return key
+    if 0 <= position < _KEPT_LINES:
+        return _LINE_KEYS[position]
+    return ItemKey(position)
 
 
 PRICE = "price"
