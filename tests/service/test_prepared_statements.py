@@ -93,3 +93,19 @@ def test_a_lookup_sees_what_was_committed_and_takes_no_write_lock(db: Database) 
         )
         with db.lookup() as conn:
             assert Prepared(BY_NAME).first(conn, {"name": "ann"}).total_sales == Decimal("1234.56")
+
+
+def test_each_engine_writes_json_its_own_way(db: Database) -> None:
+    """A statement first run on another engine (one with SQLAlchemy's plain JSON serializer,
+    which refuses Decimals) still writes carrot's JSON on carrot's engine."""
+    insert = Prepared(INSERT.statement, INSERT.column_keys)
+    plain = sa.create_engine("sqlite://")
+    tables.metadata.create_all(plain)
+    with plain.begin() as conn:
+        conn.execute(tables.accounts.insert().values(id=5, name="plain", created=WHEN))
+        insert.first(conn, {**_new_profile("ann"), "attributes": {"Segment": "gold"}})
+    with db.write() as conn:
+        conn.execute(tables.accounts.insert().values(id=5, name="prepared", created=WHEN))
+        insert.first(conn, _new_profile("ann"))
+        stored = Prepared(BY_NAME).first(conn, {"name": "ann"})
+    assert stored.attributes == {"Segment": "gold", "Points": 12.5, "Tags": ["a", "ü"]}

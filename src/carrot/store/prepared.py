@@ -41,7 +41,8 @@ class Prepared:
     def __init__(self, statement: Statement, column_keys: Iterable[str] = ()) -> None:
         self.statement = statement
         self.column_keys = tuple(column_keys)
-        self._compiled: _Compiled | None = None
+        # Per dialect: each engine's carries its own JSON serializer into the processors.
+        self._compiled: dict[Dialect, _Compiled] = {}
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         if conn.dialect.name != "sqlite":
@@ -68,7 +69,7 @@ class Prepared:
     def _run_on_sqlite(
         self, conn: Connection, params: Mapping[str, Any], *, fetch_one: bool
     ) -> list[Any]:
-        compiled = self._compiled or self._compile(conn.dialect)
+        compiled = self._compiled.get(conn.dialect) or self._compile(conn.dialect)
         values = []
         defaults = compiled.defaults
         for name, process in zip(compiled.names, compiled.binds, strict=True):
@@ -107,5 +108,6 @@ class Prepared:
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
         row = namedtuple("Row", [column.key for column in columns]) if columns else None
-        self._compiled = _Compiled(str(compiled), names, binds, defaults, results, row)
-        return self._compiled
+        prepared = _Compiled(str(compiled), names, binds, defaults, results, row)
+        self._compiled[dialect] = prepared
+        return prepared
