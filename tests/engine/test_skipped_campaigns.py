@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from unittest.mock import patch
@@ -19,6 +20,7 @@ from carrot.engine.evaluate import UNTESTED, GroupNode, Outcome, _Evaluation
 from carrot.engine.redemption import CouponView
 from carrot.engine.scope import EventView
 from tests.engine.support import (
+    NOW,
     a_coupon,
     app,
     book,
@@ -33,6 +35,8 @@ from tests.engine.support import (
 
 EVENT_TYPE = total("Event.Type")
 OVER_20 = [">", total("Session.Total"), 20]
+OVER_50 = [">", total("Session.Total"), 50]
+HOUR = timedelta(hours=1)
 TEN_PERCENT = ["setDiscount", "10%", ["*", total("Session.Total"), 0.1]]
 PER_ITEM = ["setDiscountPerItem", "2 off", [".", "Item"], 2]
 EACH_ITEM = ["map", total("Session.CartItems"), [["Item"], PER_ITEM]]
@@ -194,7 +198,7 @@ def test_campaigns_with_the_same_screen_share_one_test_per_call() -> None:
     first = campaign(1, rule("over 20", ["and", OVER_20], TEN_PERCENT))
     second = campaign(2, rule("over 20 too", ["and", OVER_20], EACH_ITEM))
     other = campaign(3, rule("over 50", ["and", [">", total("Session.Total"), 50]], TEN_PERCENT))
-    elements, plan = group(1, first, second, other).screen_plan("talon_session_updated")
+    elements, plan = group(1, first, second, other).screen_plan("talon_session_updated", NOW)
     assert elements == (first, second, other)
     assert len(plan.screens) == 2
     assert plan.rules == ((0,), (0,), (1,))
@@ -207,3 +211,30 @@ def test_a_campaign_whose_screens_fail_still_rejects_the_code_the_call_brings() 
     outcome = call(the_book, session(item("a", "10")), explain=False, coupons=(code,))
     assert [effect.effect_type for effect in outcome.effects] == ["rejectCoupon"]
     assert outcome.effects[0].props["rejectionReason"] == "CouponRejectedByCondition"
+
+
+def test_campaigns_not_running_are_left_out_of_the_plan_until_they_start() -> None:
+    running = campaign(1, rule("over 20", ["and", OVER_20], TEN_PERCENT))
+    disabled = campaign(2, rule("over 50", ["and", OVER_50], TEN_PERCENT), state="disabled")
+    expired = campaign(3, rule("over 50", ["and", OVER_50], EACH_ITEM), end_time=NOW)
+    later = campaign(4, rule("over 50", ["and", OVER_50], EACH_ITEM), start_time=NOW + HOUR)
+    node = group(1, running, disabled, expired, later)
+    elements, plan = node.screen_plan("talon_session_updated", NOW)
+    assert elements == (running,)
+    assert len(plan.screens) == 1
+    elements, plan = node.screen_plan("talon_session_updated", NOW + HOUR)
+    assert elements == (running, later)
+    assert len(plan.screens) == 2
+    elements, _ = node.screen_plan("talon_session_updated", NOW - HOUR)
+    assert elements == (running, expired)
+
+
+def test_a_dry_call_evaluates_the_disabled_campaigns_it_names() -> None:
+    disabled = campaign(2, rule("over 20", ["and", OVER_20], TEN_PERCENT), state="disabled")
+    the_book = book(campaign(1, rule("over 20", ["and", OVER_20], EACH_ITEM)), disabled)
+    cart = session(item("a", "30"))
+    assert [e.effect_type for e in call(the_book, cart, explain=False).effects] == [
+        "setDiscountPerItem"
+    ]
+    outcome = call(the_book, cart, explain=False, only=frozenset({2}))
+    assert [(e.effect_type, e.origin.campaign_id) for e in outcome.effects] == [("setDiscount", 2)]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, TypeAlias
@@ -137,7 +137,7 @@ class GroupNode:
     _may_give: dict[str | None, tuple[tuple[Element, ...], frozenset[int]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _plans: dict[str | None, tuple[tuple[Element, ...], ScreenPlan]] = field(
+    _plans: dict[str | None, _RunningPlan] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -160,16 +160,25 @@ class GroupNode:
             found = self._may_give[key] = (tuple(kept), frozenset(left_out))
         return found
 
-    def screen_plan(self, event_type: str) -> tuple[tuple[Element, ...], ScreenPlan]:
-        """The elements `may_give(event_type)` keeps, and how to screen them: a campaign
-        without budgets whose every rule has a screen (CompiledRuleset.screens) can be."""
+    def screen_plan(self, event_type: str, now: datetime) -> tuple[tuple[Element, ...], ScreenPlan]:
+        """The elements `may_give(event_type)` keeps less the campaigns not running at `now`
+        (disabled, or outside their schedule: they give nothing, and a shop keeps many, so
+        their screens are not tested), and how to screen them: a campaign without budgets
+        whose every rule has a screen (CompiledRuleset.screens) can be. A plan serves until
+        the next start or end time of one of the group's campaigns."""
         key = event_type if event_type in self._guarded_types else None
         found = self._plans.get(key)
-        if found is None:
-            elements = self.may_give(event_type)[0]
+        if found is None or not found.since <= now < found.until:
+            kept = self.may_give(event_type)[0]
+            elements = tuple(
+                element
+                for element in kept
+                if not isinstance(element, CampaignRules) or element.campaign.runs_at(now)
+            )
             plan = plan_screens([_screens(element) for element in elements])
-            found = self._plans[key] = (elements, plan)
-        return found
+            since, until = _steady_around(kept, now)
+            found = self._plans[key] = _RunningPlan(elements, plan, since, until)
+        return found.elements, found.plan
 
     @cached_property
     def _guarded_types(self) -> frozenset[str]:
@@ -179,6 +188,36 @@ class GroupNode:
             if isinstance(element, CampaignRules) and element.ruleset is not None
             for event_type in element.ruleset.event_types or ()
         )
+
+
+@dataclass(frozen=True)
+class _RunningPlan:
+    """A group's screen plan for the campaigns running from `since` until `until`."""
+
+    elements: tuple[Element, ...]
+    plan: ScreenPlan
+    since: datetime
+    until: datetime
+
+
+_DAWN = datetime.min.replace(tzinfo=UTC)
+_DUSK = datetime.max.replace(tzinfo=UTC)
+
+
+def _steady_around(elements: Sequence[Element], now: datetime) -> tuple[datetime, datetime]:
+    """The span around `now` in which none of the campaigns among `elements` starts or ends."""
+    since, until = _DAWN, _DUSK
+    for element in elements:
+        if not isinstance(element, CampaignRules):
+            continue
+        for moment in (element.campaign.start_time, element.campaign.end_time):
+            if moment is None:
+                continue
+            if moment <= now:
+                since = max(since, moment)
+            else:
+                until = min(until, moment)
+    return since, until
 
 
 def _screens(element: Element) -> tuple[int, tuple[ConditionPart, ...]] | None:
@@ -461,9 +500,12 @@ class _Evaluation:
             return [(element, UNTESTED) for element in node.elements]
         # Cascading discounts change the scope as campaigns give (each is screened as it
         # runs); a campaign `may_give` left out for lacking a code, when the call brings its
-        # code, is not in the group's plan.
-        if self.context.application.cascading or not self._code_campaigns.isdisjoint(
-            node.may_give(self._event_type)[1]
+        # code, is not in the group's plan, nor is a campaign that is not running, which
+        # a dry call may name among those to evaluate (`only`).
+        if (
+            self.context.application.cascading
+            or self.only is not None
+            or not self._code_campaigns.isdisjoint(node.may_give(self._event_type)[1])
         ):
             return [(element, UNTESTED) for element in self._may_give(node)]
         return self._screened(node, buckets)
@@ -473,7 +515,7 @@ class _Evaluation:
         distinct screen of the group is tested once (see screening.py), and the campaigns
         none of whose screens hold are left out (they would give nothing). A campaign the
         call brings a code of is not screened: it runs, to say what became of the code."""
-        elements, plan = node.screen_plan(self._event_type)
+        elements, plan = node.screen_plan(self._event_type, self.context.now)
         answers = plan.answers(self._base_scope(buckets)) if plan.screens else []
         codes = self._code_campaigns
         runnable: list[tuple[Element, Screened]] = []
