@@ -16,6 +16,8 @@ from carrot.service.keys import (
     ManagementCaller,
     authenticate_integration,
     authenticate_management,
+    confirm_key,
+    known_integration_caller,
 )
 from carrot.store.db import Database
 
@@ -25,8 +27,11 @@ _authorization = APIKeyHeader(name="Authorization", auto_error=False)
 
 
 async def integration_call(db: Database, key: str, call: Callable[[IntegrationCaller], T]) -> T:
-    """Run a busy Integration API route's work: look its key up (see `integration_key`), then
-    `call` with the caller it names, database calls and all. On SQLite it runs right here, on
+    """Run a busy Integration API route's work: find the caller its key names (see
+    `integration_key`), then `call` it, database calls and all. A key this process has seen is
+    not looked up again: the call's first write transaction confirms it before changing
+    anything (`confirm_key`), so a key deleted or expired since, by any process, is refused
+    (401) with nothing stored. On SQLite it runs right here, on
     the event loop: SQLite admits one writer at a time, so a worker thread buys a write no
     concurrency, and the trip through the thread pool (the GIL handed between threads around
     every SQLite call) cost a session update 0.2-2 ms of CPU, at times more than evaluating
@@ -34,7 +39,17 @@ async def integration_call(db: Database, key: str, call: Callable[[IntegrationCa
     on row locks while others proceed, so it runs in the thread pool, as plain def routes do."""
 
     def run() -> T:
-        return call(authenticate_integration(db, key))
+        caller, known_hash = known_integration_caller(db, key)
+        if known_hash is None:
+            return call(caller)
+        # A key this process knew is confirmed by the call's first write transaction, before
+        # it changes anything; a call that wrote nothing is confirmed before it answers.
+        with db.checking_first_write(lambda conn: confirm_key(conn, caller, known_hash)) as pending:
+            answer = call(caller)
+            if pending():
+                with db.lookup() as conn:
+                    confirm_key(conn, caller, known_hash)
+        return answer
 
     if db.is_sqlite:
         return run()

@@ -130,11 +130,16 @@ _INTEGRATION_KEY = Prepared(
 
 
 def authenticate_integration(db: Database, key: str) -> IntegrationCaller:
+    return _looked_up(db, hash_key(key))[0]
+
+
+def _looked_up(db: Database, key_hash: str) -> tuple[IntegrationCaller, datetime | None]:
+    """The caller a key names, and when the key expires."""
     with db.lookup() as conn:
-        row = _INTEGRATION_KEY.first(conn, {"key_hash": hash_key(key)})
+        row = _INTEGRATION_KEY.first(conn, {"key_hash": key_hash})
     if row is None or _expired(row.expires):
-        raise Unauthorized("Invalid, expired or revoked API key.")
-    return IntegrationCaller(
+        raise Unauthorized(_REFUSED_KEY)
+    caller = IntegrationCaller(
         account_id=row.account_id,
         application_id=row.application_id,
         key_id=row.id,
@@ -142,6 +147,53 @@ def authenticate_integration(db: Database, key: str) -> IntegrationCaller:
         time_offset_ns=row.time_offset,
         sandbox=row.sandbox,
     )
+    return caller, row.expires
+
+
+_REFUSED_KEY = "Invalid, expired or revoked API key."
+
+# Keys this process has seen valid, by hash: the busiest calls find their caller here and
+# have it confirmed by their own write transaction (`confirm_key`) instead of looking the key
+# up first (6% of a session update's CPU). Bounded: emptied when it grows past its size.
+_KNOWN_KEYS: dict[str, tuple[IntegrationCaller, datetime | None]] = {}
+_KNOWN_KEYS_SIZE = 4096
+
+
+def known_integration_caller(db: Database, key: str) -> tuple[IntegrationCaller, str | None]:
+    """The caller a key names; and, when it came from this process's memory of keys (which
+    another process may have deleted since), the key's hash, for `confirm_key`."""
+    key_hash = hash_key(key)
+    known = _KNOWN_KEYS.get(key_hash)
+    if known is not None and not _expired(known[1]):
+        return known[0], key_hash
+    looked_up = _looked_up(db, key_hash)
+    if len(_KNOWN_KEYS) >= _KNOWN_KEYS_SIZE:
+        _KNOWN_KEYS.clear()
+    _KNOWN_KEYS[key_hash] = looked_up
+    return looked_up[0], None
+
+
+_KEY_IN_FORCE = Prepared(
+    sa.select(_KEY.expires)
+    .join(tables.applications, tables.applications.c.id == tables.api_keys.c.application_id)
+    .where(
+        _KEY.id == sa.bindparam("key_id"),
+        _KEY.key_hash == sa.bindparam("key_hash"),
+        _KEY.application_id == sa.bindparam("application_id"),
+    )
+)
+
+
+def confirm_key(conn: sa.Connection, caller: IntegrationCaller, key_hash: str) -> None:
+    """Refuse (401) a known caller whose key was deleted or has expired since; by the key's
+    id, in the caller's own transaction: one cheap read."""
+    row = _KEY_IN_FORCE.first(
+        conn,
+        {"key_id": caller.key_id, "key_hash": key_hash, "application_id": caller.application_id},
+    )
+    if row is None or _expired(row.expires):
+        _KNOWN_KEYS.pop(key_hash, None)
+        raise Unauthorized(_REFUSED_KEY)
 
 
 def _expired(expires: datetime | None) -> bool:

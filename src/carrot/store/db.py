@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -84,6 +85,12 @@ def _dumps(value: object) -> str:
         return json.dumps(value, default=_json_default, separators=(",", ":"))
 
 
+# A check the next write transaction of this context runs first (Database.checking_first_write).
+_FIRST_WRITE_CHECK: ContextVar[Callable[[Connection], None] | None] = ContextVar(
+    "carrot_first_write_check", default=None
+)
+
+
 class Database:
     """Owns the engine. `write()` serialises writers (BEGIN IMMEDIATE on SQLite, row locks
     taken by the queries on PostgreSQL); `read()` is a plain snapshot."""
@@ -123,7 +130,24 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
+            check = _FIRST_WRITE_CHECK.get()
+            if check is not None:
+                _FIRST_WRITE_CHECK.set(None)
+                check(conn)
             yield conn
+
+    @contextmanager
+    def checking_first_write(
+        self, check: Callable[[Connection], None]
+    ) -> Iterator[Callable[[], bool]]:
+        """Within the block, the first write transaction runs `check` before anything else:
+        what `check` raises leaves that transaction, and so the call, having changed nothing.
+        Yields whether the check is still to run (the block made no write)."""
+        token = _FIRST_WRITE_CHECK.set(check)
+        try:
+            yield lambda: _FIRST_WRITE_CHECK.get() is check
+        finally:
+            _FIRST_WRITE_CHECK.reset(token)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
