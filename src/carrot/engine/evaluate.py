@@ -54,7 +54,7 @@ from carrot.engine.redemption import (
 )
 from carrot.engine.rules import CompiledRule, CompiledRuleset, ConditionPart
 from carrot.engine.scope import CallContext, build_scope, cart_buckets
-from carrot.engine.screening import ScreenPlan, held, plan_screens
+from carrot.engine.screening import ScreenPlan, held, holds, plan_screens
 from carrot.talang import TalangError
 from carrot.talang.types import value_text
 
@@ -783,7 +783,7 @@ class _Evaluation:
         if screens is None or self.explain or rules.campaign.limits:
             return None
         scope = self._base_scope(buckets)
-        return tuple(self._holds(screen, scope) for screen in screens)
+        return tuple(holds(screen.code.evaluate, scope) for screen in screens)
 
     def _run(
         self,
@@ -828,8 +828,10 @@ class _Evaluation:
         ):
             checked = 0
             if screening and rule.screen is not None and not rule.failure_effects:
-                holds = held[index] if held is not None else self._holds(rule.screen, scope)
-                if not holds:
+                passed = (
+                    held[index] if held is not None else holds(rule.screen.code.evaluate, scope)
+                )
+                if not passed:
                     continue
                 checked = 1
             if sink is None:
@@ -1002,14 +1004,6 @@ class _Evaluation:
         if value is True:
             return True, ""
         return False, self._explain(part, scope, sink) if explain else ""
-
-    def _holds(self, part: ConditionPart, scope: dict[str, Any]) -> bool:
-        """Whether a condition part that depends on the scope alone is true (see
-        CompiledRule.screen): no sink is needed to evaluate it."""
-        try:
-            return part.code.evaluate(scope) is True
-        except TalangError:
-            return False
 
     def _explain(self, part: ConditionPart, scope: dict[str, Any], sink: RuleSink) -> str:
         if part.operator is not None and part.left is not None and part.right is not None:

@@ -34,14 +34,8 @@ class ScreenPlan:
     """The index of each screened campaign (by id) among the elements."""
 
     def answers(self, scope: dict[str, Any]) -> list[bool]:
-        """Whether each screen holds on the call's scope; one that fails does not."""
-        answers = []
-        for evaluate in self.screens:
-            try:
-                answers.append(evaluate(scope) is True)
-            except TalangError:
-                answers.append(False)
-        return answers
+        """Whether each screen holds on the call's scope."""
+        return [holds(evaluate, scope) for evaluate in self.screens]
 
     def passing(self, answers: list[bool], campaigns: Iterable[int]) -> list[int]:
         """The indices of the elements that may fire, in order: those not screened, those
@@ -54,6 +48,15 @@ class ScreenPlan:
         position_of = self.position_of
         chosen.update(position_of[c] for c in campaigns if c in position_of)
         return sorted(chosen)
+
+
+def holds(screen: Evaluate, scope: dict[str, Any]) -> bool:
+    """Whether a screen (a condition part that depends on the scope alone) is true on `scope`:
+    no sink is needed to evaluate it, and one that fails to evaluate does not hold."""
+    try:
+        return screen(scope) is True
+    except TalangError:
+        return False
 
 
 def plan_screens(elements: Sequence[tuple[int, tuple[ConditionPart, ...]] | None]) -> ScreenPlan:
