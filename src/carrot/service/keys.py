@@ -114,6 +114,10 @@ def authenticate_management(db: Database, key: str) -> ManagementCaller:
 
 # Built once: every Integration API call runs it, and building it costs more than running it.
 _KEY = tables.api_keys.c
+# A key counts only while its application exists.
+_KEYS_OF_APPLICATIONS = tables.api_keys.join(
+    tables.applications, tables.applications.c.id == _KEY.application_id
+)
 _INTEGRATION_KEY = Prepared(
     sa.select(
         _KEY.id,
@@ -124,8 +128,8 @@ _INTEGRATION_KEY = Prepared(
         _KEY.expires,
         tables.applications.c.sandbox,
     )
-    .join(tables.applications, tables.applications.c.id == tables.api_keys.c.application_id)
-    .where(tables.api_keys.c.key_hash == sa.bindparam("key_hash"))
+    .select_from(_KEYS_OF_APPLICATIONS)
+    .where(_KEY.key_hash == sa.bindparam("key_hash"))
 )
 
 
@@ -175,7 +179,7 @@ def known_integration_caller(db: Database, key: str) -> tuple[IntegrationCaller,
 
 _KEY_IN_FORCE = Prepared(
     sa.select(_KEY.expires)
-    .join(tables.applications, tables.applications.c.id == tables.api_keys.c.application_id)
+    .select_from(_KEYS_OF_APPLICATIONS)
     .where(
         _KEY.id == sa.bindparam("key_id"),
         _KEY.key_hash == sa.bindparam("key_hash"),
